@@ -1,0 +1,294 @@
+"""``extract_article``: one article page in, clean text and metadata out.
+
+Order of evidence for metadata: JSON-LD first, then the outlet's own markup,
+then OpenGraph and meta tags, then what trafilatura finds. The body is
+trafilatura's, run on the page after the outlet's rules have cut it down to the
+article and removed everything they know is not the article.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura.metadata import extract_metadata
+
+from crawler.extraction.metadata import PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
+from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
+from crawler.extraction.rules import PageRules
+
+logger = logging.getLogger(__name__)
+
+_BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|автор[ыи]?:?)\s+", re.I)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\bи\b|\bта\b|\bі\b)\s*", re.I)
+
+
+@dataclass
+class ExtractionResult:
+    """Fields for an ``ArticleItem``, or why the page yields none."""
+
+    fields: dict[str, Any] | None = None
+    skipped: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_html(text: str | bytes) -> lxml_html.HtmlElement:
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+    return lxml_html.document_fromstring(text, parser=parser)
+
+
+def _select(tree, selector: str | None) -> list:
+    if not selector:
+        return []
+    try:
+        return tree.cssselect(selector)
+    except Exception as exc:  # a bad selector is a bug in a spider's rules
+        raise ValueError(f"bad CSS selector {selector!r}: {exc}") from exc
+
+
+def _text_of(nodes) -> str | None:
+    for node in nodes:
+        text = normalize_text(node.text_content())
+        if text:
+            return text
+    return None
+
+
+def split_names(text: str) -> list[str]:
+    """'By A, B and C' -> ['A', 'B', 'C']."""
+    text = _BYLINE_PREFIX.sub("", normalize_text(text))
+    return [name for name in (n.strip() for n in _NAME_SPLIT.split(text)) if name]
+
+
+def _unique(values) -> list:
+    seen, out = set(), []
+    for value in values:
+        if value and value.lower() not in seen:
+            seen.add(value.lower())
+            out.append(value)
+    return out
+
+
+def _language(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-")[0].lower()
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+def _body_tree(tree, rules: PageRules):
+    """A new document holding only the article's lead and body, pruned."""
+    for selector in rules.remove:
+        for node in _select(tree, selector):
+            node.drop_tree()
+    scope = tree
+    if rules.article:
+        containers = _select(tree, rules.article)
+        if containers:
+            scope = containers[0]
+    leads = [node for selector in rules.lead for node in _select(scope, selector)[:1]]
+    if rules.body:
+        bodies = _select(scope, rules.body)[:1]
+    else:
+        bodies = [scope] if scope is not tree else []
+    if not leads and not bodies:
+        return tree
+    # One container holding lead and body side by side, so that trafilatura
+    # reads them as one text instead of choosing between them.
+    document = lxml_html.document_fromstring("<html><head></head><body><article><div></div></article></body></html>")
+    head = tree.find("head")
+    if head is not None:
+        document.replace(document.find("head"), copy.deepcopy(head))
+    container = document.find(".//article/div")
+    for lead in leads:
+        node = copy.deepcopy(lead)
+        if not node.xpath(".//p|.//div"):
+            node.tag = "p"  # a bare-text lead (an nl2br'd intro) reads as one paragraph
+        container.append(node)
+    for body in bodies:
+        body = copy.deepcopy(body)
+        if body.text and body.text.strip():
+            paragraph = lxml_html.Element("p")
+            paragraph.text = body.text
+            container.append(paragraph)
+        container.extend(list(body))
+    return document
+
+
+def _body_paragraphs(tree, url: str, rules: PageRules) -> list[str]:
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        output_format="txt",
+        favor_recall=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    paragraphs = [normalize_text(line) for line in (text or "").split("\n")]
+    patterns = [re.compile(p, re.I) for p in rules.drop_paragraphs]
+    kept = []
+    for paragraph in paragraphs:
+        if not paragraph:
+            continue
+        if any(p.match(paragraph) for p in patterns):
+            continue
+        if any(b in paragraph for b in rules.boilerplate):
+            logger.debug("Dropped a boilerplate paragraph on %s: %.60s", url, paragraph)
+            continue
+        kept.append(paragraph)
+    return kept
+
+
+def _dates(meta: PageMetadata, rules: PageRules, discovered: dict, fallback, fetched: datetime | None):
+    ld = meta.article
+    candidates = [
+        ("json-ld", ld.get("datePublished"), ld.get("dateModified")),
+        ("meta", meta.first("article:published_time", "og:published_time", "pubdate", "date"),
+         meta.first("article:modified_time", "og:updated_time")),
+        ("discovery", discovered.get("published"), None),
+        ("trafilatura", getattr(fallback, "date", None) if fallback else None, None),
+    ]
+    published = modified = None
+    source = None
+    for name, pub, mod in candidates:
+        moment = parse_datetime(pub, rules.timezone) if isinstance(pub, str) else None
+        if moment and fetched and moment > fetched:
+            continue  # a date after the capture is wrong by definition
+        if moment and published is None:
+            published, source = moment, name
+        mod_moment = parse_datetime(mod, rules.timezone) if isinstance(mod, str) else None
+        if mod_moment and modified is None and not (fetched and mod_moment > fetched):
+            modified = mod_moment
+    return published, modified, source
+
+
+def extract_article(
+    html: str | bytes,
+    *,
+    url: str,
+    rules: PageRules | None = None,
+    fetched_at: str | None = None,
+    discovered: dict | None = None,
+    min_words: int = 50,
+) -> ExtractionResult:
+    """Extract one article. Never raises on bad pages: says why it skipped them."""
+    rules = rules or PageRules()
+    discovered = discovered or {}
+    if not html or not (html.strip() if isinstance(html, (str, bytes)) else html):
+        return ExtractionResult(skipped="empty page")
+    try:
+        tree = parse_html(html)
+    except (etree.ParserError, ValueError) as exc:
+        return ExtractionResult(skipped=f"unparseable HTML: {exc}")
+
+    for selector in rules.not_article:
+        if _select(tree, selector):
+            return ExtractionResult(skipped=f"not an article page ({selector})")
+    if rules.article and not _select(tree, rules.article):
+        return ExtractionResult(skipped=f"no article container ({rules.article})")
+
+    meta = page_metadata(tree, url)
+    ld = meta.article
+    scope_nodes = _select(tree, rules.article) if rules.article else []
+    scope = scope_nodes[0] if scope_nodes else tree
+
+    title = (
+        ld_text(ld.get("headline"))
+        or _text_of(_select(scope, rules.title))
+        or normalize_text(meta.first("og:title", "twitter:title"))
+        or None
+    )
+    subtitle = _text_of(_select(scope, rules.subtitle)) or None
+    authors = [normalize_text(n.text_content()) for n in _select(scope, rules.authors)]
+    authors = _unique(a for a in authors if a)
+    if not authors:
+        authors = _unique(ld_names(ld.get("author")))
+    if not authors:
+        author_meta = meta.first("author", "article:author", "byl")
+        if author_meta and not author_meta.startswith("http"):
+            authors = _unique(split_names(author_meta))
+    section = (
+        ld_text(ld.get("articleSection"))
+        or _text_of(_select(scope, rules.section))
+        or normalize_text(meta.first("article:section"))
+        or None
+    )
+    tags = ld_keywords(ld.get("keywords")) or meta.all("article:tag") or ld_keywords(meta.first("news_keywords", "keywords") or "")
+    if rules.tags and not tags:
+        tags = [normalize_text(n.text_content()) for n in _select(scope, rules.tags)]
+    language = _language(meta.html_lang) or _language(ld_text(ld.get("inLanguage"))) or _language(discovered.get("language")) or rules.language
+    canonical = meta.canonical or meta.first("og:url") or None
+
+    image = None
+    if rules.image:
+        figures = _select(scope, rules.image)
+        if figures:
+            figure = figures[0]
+            src = figure.xpath("string(.//img/@src)") or None
+            caption = _text_of(_select(figure, rules.image_caption)) if rules.image_caption else None
+            credit = _text_of(_select(figure, rules.image_credit)) if rules.image_credit else None
+            if src or caption or credit:
+                image = {"url": src, "caption": caption, "credit": credit}
+    if image is None and meta.first("og:image"):
+        image = {"url": meta.first("og:image"), "caption": None, "credit": None}
+
+    body_tree = _body_tree(copy.deepcopy(tree), rules)
+    paragraphs = _body_paragraphs(body_tree, url, rules)
+    text = join_paragraphs(paragraphs)
+
+    fallback = None
+    if not title or not authors:
+        try:
+            fallback = extract_metadata(copy.deepcopy(tree), default_url=url)
+        except Exception as exc:  # pragma: no cover - trafilatura internals
+            logger.debug("trafilatura metadata failed on %s: %s", url, exc)
+    if not title and fallback is not None and fallback.title:
+        title = normalize_text(fallback.title)
+    if not authors and fallback is not None and fallback.author:
+        authors = _unique(split_names(fallback.author))
+
+    fetched = parse_datetime(fetched_at) if fetched_at else None
+    published, modified, published_source = _dates(meta, rules, discovered, fallback, fetched)
+
+    access = "free"
+    if str(ld.get("isAccessibleForFree", "true")).lower() in ("false", "0"):
+        access = "paywalled"
+
+    words = len(text.split())
+    result = ExtractionResult(
+        fields={
+            "url": url,
+            "canonical_url": canonical,
+            "title": title,
+            "subtitle": subtitle,
+            "authors": authors,
+            "published": iso(published),
+            "modified": iso(modified),
+            "published_source": published_source,
+            "language": language,
+            "section": section,
+            "tags": _unique(tags),
+            "image": image,
+            "text": text,
+            "word_count": words,
+            "access": access,
+        }
+    )
+    if not text:
+        result.warnings.append("empty text")
+    elif words < min_words:
+        result.warnings.append(f"short text ({words} words)")
+    return result

@@ -1,0 +1,135 @@
+"""Embedded metadata of a page: JSON-LD (through extruct), meta tags, links."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from extruct.jsonld import JsonLdExtractor
+from lxml import html as lxml_html
+
+from crawler.extraction.normalize import normalize_text
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "ReportageNews",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "BackgroundNewsArticle",
+    "ReviewNewsArticle",
+    "BlogPosting",
+    "LiveBlogPosting",
+    "Report",
+}
+
+
+@dataclass
+class PageMetadata:
+    article: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    canonical: str | None = None
+    html_lang: str | None = None
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.meta.get(name.lower(), []):
+                if value and value.strip():
+                    return value.strip()
+        return None
+
+    def all(self, name: str) -> list[str]:
+        return [v.strip() for v in self.meta.get(name.lower(), []) if v and v.strip()]
+
+
+def _types(node: dict) -> set[str]:
+    value = node.get("@type")
+    if isinstance(value, str):
+        return {value.rsplit("/", 1)[-1]}
+    if isinstance(value, list):
+        return {str(v).rsplit("/", 1)[-1] for v in value}
+    return set()
+
+
+def _walk(node: Any):
+    if isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in node:
+                yield from _walk(node[key])
+    elif isinstance(node, list):
+        for child in node:
+            yield from _walk(child)
+
+
+def json_ld_article(tree: lxml_html.HtmlElement, url: str | None = None) -> dict[str, Any]:
+    """The page's article object in JSON-LD, or {} (broken JSON-LD is skipped)."""
+    try:
+        items = JsonLdExtractor().extract_items(tree, base_url=url)
+        data = list(items)
+    except Exception as exc:  # extruct raises on one broken block; try block by block
+        logger.debug("JSON-LD on %s: %s", url, exc)
+        data = []
+        extractor = JsonLdExtractor()
+        for script in tree.xpath('//script[@type="application/ld+json"]'):
+            try:
+                data.extend(extractor._extract_items(script))
+            except Exception:
+                continue
+    candidates = [n for n in _walk(data) if _types(n) & ARTICLE_TYPES]
+    if not candidates:
+        return {}
+    # Several article objects: the one with the most to say about this page.
+    return max(candidates, key=lambda n: (bool(n.get("headline")), bool(n.get("datePublished")), len(n)))
+
+
+def meta_tags(tree: lxml_html.HtmlElement) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for node in tree.xpath("//meta[@content]"):
+        key = node.get("property") or node.get("name") or node.get("itemprop")
+        if key:
+            found.setdefault(key.strip().lower(), []).append(node.get("content"))
+    return found
+
+
+def page_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMetadata:
+    canonical = None
+    for link in tree.xpath('//link[@rel="canonical"][@href]'):
+        canonical = link.get("href").strip() or None
+        break
+    lang = tree.xpath("string(/html/@lang)") or None
+    return PageMetadata(json_ld_article(tree, url), meta_tags(tree), canonical, lang)
+
+
+def ld_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    return normalize_text(str(value)) if value else None
+
+
+def ld_names(value: Any) -> list[str]:
+    """Names of JSON-LD persons or organizations (string, object or list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    names = []
+    for entry in value:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if isinstance(name, str) and name.strip() and not re.match(r"https?://", name.strip()):
+            names.append(normalize_text(name))
+    return names
+
+
+def ld_keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    return [k for k in (normalize_text(str(v)) for v in value) if k]

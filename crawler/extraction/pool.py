@@ -1,0 +1,51 @@
+"""Extraction off the reactor thread, on a process pool sized to the cores.
+
+One pool per process, shared by every crawl in it (``scrapy crawlall`` runs
+several). Workers are started by a fork server that preloads the extraction
+code, never forked from the reactor's process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from functools import partial
+
+from crawler.extraction.article import ExtractionResult, extract_article
+
+logger = logging.getLogger(__name__)
+
+_executors: dict[tuple[bool, int], Executor] = {}
+
+
+def worker_count(setting: int) -> int:
+    return setting if setting and setting > 0 else (os.cpu_count() or 1)
+
+
+def get_executor(processes: bool = True, workers: int = 0) -> Executor:
+    key = (processes, worker_count(workers))
+    if key not in _executors:
+        if processes:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["crawler.extraction.article"])
+            _executors[key] = ProcessPoolExecutor(max_workers=key[1], mp_context=context)
+        else:
+            _executors[key] = ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="extract")
+        logger.debug("Extraction pool: %d %s", key[1], "processes" if processes else "threads")
+    return _executors[key]
+
+
+async def extract_in_pool(executor: Executor, html: str, **kwargs) -> ExtractionResult:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, partial(extract_article, html, **kwargs))
+
+
+@atexit.register
+def shutdown_executors() -> None:
+    for executor in _executors.values():
+        executor.shutdown(wait=True, cancel_futures=True)
+    _executors.clear()

@@ -1,0 +1,41 @@
+"""The items the archive yields. Handled through itemadapter, exported by feed exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class WarcRef:
+    """Where the response an item came from is stored."""
+
+    file: str
+    record_id: str
+    payload_digest: str | None = None
+    offset: int | None = None
+    date: str | None = None
+
+
+@dataclass
+class ArticleItem:
+    """One article as extracted from one capture of its page."""
+
+    url: str
+    outlet: str
+    canonical_url: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    #: Which evidence the published date came from (json-ld, meta, discovery, trafilatura).
+    published_source: str | None = None
+    language: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: dict | None = None
+    text: str = ""
+    word_count: int = 0
+    access: str = "free"
+    warc: dict | None = None
+    fetched_at: str | None = None

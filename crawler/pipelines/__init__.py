@@ -1,0 +1,1 @@
+"""Item pipelines: item work only (records of what was extracted, text files)."""

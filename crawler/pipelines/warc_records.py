@@ -1,0 +1,58 @@
+"""Put what was extracted beside what was captured: a ``conversion`` record per item.
+
+The record holds the item as JSON and points at its response record with
+``WARC-Refers-To``, so the WARC alone carries both the capture and its text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from io import BytesIO
+
+from itemadapter import ItemAdapter
+
+from crawler.warc_capture import WarcCaptureMiddleware, warc_date
+from crawler.extraction.normalize import utc_now
+
+logger = logging.getLogger(__name__)
+
+
+def item_json(item) -> bytes:
+    return json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+class WarcItemRecordPipeline:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.capture: WarcCaptureMiddleware | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        # None when nothing is being archived (WARC_ENABLED off, or a replay).
+        self.capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        warc = adapter.get("warc") or {}
+        if self.capture is None or not warc.get("record_id"):
+            return item
+        writer = self.capture.writer_for(self.crawler.spider.name)
+        payload = item_json(item)
+        record = writer.builder.create_warc_record(
+            adapter["url"],
+            "conversion",
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_content_type="application/json",
+            warc_headers_dict={
+                "WARC-Date": warc_date(utc_now()),
+                "WARC-Refers-To": warc["record_id"],
+            },
+        )
+        writer.write(record)
+        self.crawler.stats.inc_value("warc/conversion_records")
+        return item

@@ -1,0 +1,304 @@
+"""Replay: serve a crawl from archived WARC records instead of the network.
+
+``-s REPLAY_WARC=<file or directory>`` turns it on. ``ReplayAddon`` swaps the
+http and https download handlers for ``ReplayDownloadHandler``; every
+downloader middleware still runs, so bodies reach the spider exactly as live
+ones would (content-encoding decoded by HttpCompression, 3xx followed by
+Redirect, and so on). A URL the archive does not hold never touches the
+network: an ERROR line names it, the stat ``replay/miss`` counts it, and the
+crawl goes on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import run_in_thread
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.timeutils import iso_date_to_datetime, timestamp_to_datetime
+
+from crawler.warc_capture import ORIG_HEADER_PREFIX, WARC_META_KEY
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
+#: Above project (20) and spider (30) settings, below the command line (40).
+REPLAY_SETTINGS_PRIORITY = 35
+
+
+def warc_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """Every WARC file named, or found under a named directory, sorted by name."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [p for p in str(paths).split(",") if p]
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.name.endswith(WARC_SUFFIXES))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"No WARC file or directory at {path}")
+    return found
+
+
+def strip_uri(uri: str) -> str:
+    # WARC 1.0 writers sometimes wrap the target URI in angle brackets.
+    return uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
+
+
+@dataclass(order=True)
+class Capture:
+    """One indexed response or revisit record; bodies stay on disk."""
+
+    date: datetime
+    url: str = field(compare=False)
+    path: Path = field(compare=False)
+    offset: int = field(compare=False)
+    record_id: str = field(compare=False)
+    record_type: str = field(compare=False)
+    payload_digest: str | None = field(compare=False, default=None)
+    warc_date: str = field(compare=False, default="")
+    refers_to_uri: str | None = field(compare=False, default=None)
+    refers_to_date: str | None = field(compare=False, default=None)
+    profile: str | None = field(compare=False, default=None)
+
+    def ref(self) -> dict:
+        return {
+            "file": self.path.name,
+            "record_id": self.record_id,
+            "payload_digest": self.payload_digest,
+            "offset": self.offset,
+            "date": self.warc_date,
+        }
+
+
+@dataclass
+class ArchivedResponse:
+    url: str
+    status: int
+    protocol: str | None
+    headers: list[tuple[str, str]]
+    body: bytes
+    ip_address: str | None
+    capture: Capture
+
+
+class ReplayIndex:
+    """URL -> captures, built by one pass over the WARC files (no bodies kept)."""
+
+    def __init__(self, paths) -> None:
+        self.files = warc_files(paths)
+        self.by_url: dict[str, list[Capture]] = {}
+        self.by_canonical: dict[str, list[Capture]] = {}
+        self.by_digest: dict[str, Capture] = {}
+        self.errors: list[str] = []
+        for path in self.files:
+            self._index_file(path)
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self.by_url.values())
+
+    def _index_file(self, path: Path) -> None:
+        offset = 0
+        try:
+            with open(path, "rb") as stream:
+                iterator = ArchiveIterator(stream, no_record_parse=False, check_digests=False)
+                for record in iterator:
+                    offset = iterator.get_record_offset()
+                    if record.rec_type not in ("response", "revisit"):
+                        continue
+                    headers = record.rec_headers
+                    uri = strip_uri(headers.get_header("WARC-Target-URI") or "")
+                    if not uri:
+                        continue
+                    date_text = headers.get_header("WARC-Date") or ""
+                    capture = Capture(
+                        date=_parse_warc_date(date_text),
+                        url=uri,
+                        path=path,
+                        offset=offset,
+                        record_id=headers.get_header("WARC-Record-ID") or "",
+                        record_type=record.rec_type,
+                        payload_digest=headers.get_header("WARC-Payload-Digest"),
+                        warc_date=date_text,
+                        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
+                        refers_to_date=headers.get_header("WARC-Refers-To-Date"),
+                        profile=headers.get_header("WARC-Profile"),
+                    )
+                    self._add(capture)
+        except Exception as exc:  # a broken file still serves what was read
+            message = f"{path}: unreadable after offset {offset}: {exc.__class__.__name__}: {exc}"
+            self.errors.append(message)
+            logger.error("Replay index: %s", message)
+
+    def _add(self, capture: Capture) -> None:
+        bisect.insort(self.by_url.setdefault(capture.url, []), capture)
+        bisect.insort(self.by_canonical.setdefault(canonicalize_url(capture.url), []), capture)
+        if capture.record_type == "response" and capture.payload_digest:
+            self.by_digest.setdefault(capture.payload_digest, capture)
+
+    def lookup(self, url: str, at: datetime | None = None) -> Capture | None:
+        captures = self.by_url.get(url) or self.by_canonical.get(canonicalize_url(url))
+        if not captures:
+            return None
+        if at is None:
+            return captures[-1]
+        return min(captures, key=lambda c: abs((c.date - at).total_seconds()))
+
+    def original_of(self, revisit: Capture) -> Capture | None:
+        """The response record whose payload a revisit record stands for."""
+        if revisit.refers_to_uri:
+            for capture in self.by_url.get(strip_uri(revisit.refers_to_uri), []):
+                if capture.record_type == "response" and (
+                    not revisit.refers_to_date or capture.warc_date == revisit.refers_to_date
+                ):
+                    return capture
+        if revisit.payload_digest:
+            return self.by_digest.get(revisit.payload_digest)
+        return None
+
+    def load(self, capture: Capture) -> ArchivedResponse:
+        record_type, status, protocol, headers, body, ip = _read_record(capture)
+        if record_type == "revisit":
+            original = self.original_of(capture)
+            if original is None:
+                raise LookupError(
+                    f"revisit record {capture.record_id} ({capture.path}@{capture.offset}) "
+                    "refers to a payload the archive does not hold"
+                )
+            _, o_status, o_protocol, o_headers, body, _ = _read_record(original)
+            if status is None or "server-not-modified" in (capture.profile or ""):
+                status, protocol, headers = o_status, o_protocol, o_headers
+        return ArchivedResponse(capture.url, status or 200, protocol, headers, body, ip, capture)
+
+    def summary(self) -> str:
+        return f"{len(self)} captures of {len(self.by_url)} URLs in {len(self.files)} WARC files"
+
+
+def _parse_warc_date(text: str) -> datetime:
+    try:
+        return iso_date_to_datetime(text).replace(tzinfo=timezone.utc)
+    except Exception:
+        return datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _read_record(capture: Capture):
+    with open(capture.path, "rb") as stream:
+        stream.seek(capture.offset)
+        record = next(iter(ArchiveIterator(stream)))
+        http = record.http_headers
+        status = protocol = None
+        headers: list[tuple[str, str]] = []
+        if http is not None and http.statusline:
+            try:
+                status = int(http.get_statuscode())
+            except (TypeError, ValueError):
+                status = None
+            protocol = http.protocol or None
+            headers = [
+                (name[len(ORIG_HEADER_PREFIX) :] if name.startswith(ORIG_HEADER_PREFIX) else name, value)
+                for name, value in http.headers
+                if not name.lower().startswith(ORIG_HEADER_PREFIX.lower() + "transfer-encoding")
+            ]
+        body = record.content_stream().read() if record.rec_type == "response" else b""
+        ip = record.rec_headers.get_header("WARC-IP-Address")
+        return record.rec_type, status, protocol, headers, body, ip
+
+
+def parse_replay_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return timestamp_to_datetime(str(value)).replace(tzinfo=timezone.utc)
+
+
+class ReplayDownloadHandler(BaseDownloadHandler):
+    """Download handler for http/https that answers from the archive."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        source = settings.get("REPLAY_WARC")
+        if not source:
+            raise NotConfigured("REPLAY_WARC is not set")
+        self.at = parse_replay_at(settings.get("REPLAY_AT"))
+        self.index = ReplayIndex(source)
+        self.stats = crawler.stats
+        logger.info("Replaying from the archive: %s", self.index.summary())
+        if not len(self.index):
+            logger.error("Replay: no response records found in %s", source)
+
+    async def download_request(self, request: Request) -> Response:
+        capture = self.index.lookup(request.url, self.at) if request.method == "GET" else None
+        if capture is None:
+            self.stats.inc_value("replay/miss")
+            logger.error("Replay: not in the archive: %s %s", request.method, request.url)
+            raise IgnoreRequest(f"not in the archive: {request.url}")
+        try:
+            archived = await run_in_thread(self.index.load, capture)
+        except Exception as exc:
+            self.stats.inc_value("replay/error")
+            logger.error("Replay: cannot read %s from %s at offset %d: %s", request.url, capture.path, capture.offset, exc)
+            raise IgnoreRequest(str(exc)) from exc
+        self.stats.inc_value("replay/hit")
+        request.meta[WARC_META_KEY] = capture.ref()
+        headers = Headers()
+        for name, value in archived.headers:
+            headers.appendlist(name, value)
+        respcls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+        return respcls(
+            url=request.url,
+            status=archived.status,
+            headers=headers,
+            body=archived.body,
+            flags=["replay"],
+            protocol=archived.protocol,
+            ip_address=_ip(archived.ip_address),
+        )
+
+
+def _ip(text: str | None):
+    if not text:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+class ReplayAddon:
+    """Turns replay on when REPLAY_WARC is set; otherwise does nothing."""
+
+    handler = "crawler.replay.ReplayDownloadHandler"
+
+    def update_settings(self, settings: Settings) -> None:
+        if not settings.get("REPLAY_WARC"):
+            return
+        handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+        handlers.update({"http": self.handler, "https": self.handler})
+        settings.set("DOWNLOAD_HANDLERS", handlers, priority=REPLAY_SETTINGS_PRIORITY)
+        # The archive is ours: no politeness delays against our own disk.
+        for name, value in (
+            ("AUTOTHROTTLE_ENABLED", False),
+            ("DOWNLOAD_DELAY", 0),
+            ("CONCURRENT_REQUESTS_PER_DOMAIN", 16),
+        ):
+            settings.set(name, value, priority=REPLAY_SETTINGS_PRIORITY)

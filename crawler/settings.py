@@ -1,0 +1,83 @@
+"""Every setting of the archive, with its default, in one place.
+
+Scrapy's own settings keep their meaning; the archive's settings are the block
+below them. Override any of them with ``-s NAME=value`` or in a spider's
+``custom_settings``.
+"""
+
+from crawler import __version__
+
+BOT_NAME = "defense-news-archive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Politeness -----------------------------------------------------------
+#: Who we are and where to complain. Sites see this on every request.
+ARCHIVE_CONTACT_URL = "https://github.com/defense-news-archive/defense-news-archive"
+USER_AGENT = f"defense-news-archive/{__version__} (+{ARCHIVE_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+#: Never send cookies we were not configured with (see docs on containment).
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+RETRY_TIMES = 2
+#: Periodic progress line ("Crawled N pages ..., scraped N items ...").
+LOGSTATS_INTERVAL = 60.0
+
+# --- Components -------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Downloader side of every built-in middleware (HttpCompression is 590,
+    # Redirect 600, HttpCache 900): sees the bytes exactly as they came off
+    # the wire, before anything decodes, follows or swallows them.
+    "crawler.warc_capture.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.warc_records.WarcItemRecordPipeline": 300,
+    "crawler.pipelines.text_files.TextFilePipeline": 400,
+}
+ADDONS = {
+    # Swaps the network for the archive when REPLAY_WARC is set.
+    "crawler.replay.ReplayAddon": 0,
+}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# --- Archive ----------------------------------------------------------------
+#: Root of everything the archive writes: warc/, text/, runs/, state.
+ARCHIVE_DIR = "archives"
+#: Write WARC files at all (off: extraction only, nothing preserved).
+WARC_ENABLED = True
+#: Roll over to a new WARC file once the current one reaches this many bytes.
+WARC_MAX_SIZE = 1_000_000_000
+#: gzip level of each WARC record (1 fast .. 9 small). warcio's default is 9.
+WARC_GZIP_LEVEL = 6
+#: Write the normalized Markdown text file of each article.
+TEXT_FILES_ENABLED = True
+
+# --- Replay -----------------------------------------------------------------
+#: A WARC file or a directory of them: serve every request from the archive.
+REPLAY_WARC = None
+#: yyyymmddHHMMSS: serve the capture closest to this time (default: newest).
+REPLAY_AT = None
+#: In replay, also write what is fetched into new WARC files.
+REPLAY_WRITE_WARC = False
+
+# --- Extraction ---------------------------------------------------------------
+#: Worker processes for extraction (0: one per core). Extraction never runs
+#: on the reactor thread: a long page must not stall the crawl.
+EXTRACTION_WORKERS = 0
+#: False runs extraction on a thread of this process instead (debugging).
+EXTRACTION_PROCESS_POOL = True
+#: An article whose text has fewer words than this is logged and counted.
+EXTRACTION_MIN_WORDS = 50

@@ -1,0 +1,1 @@
+"""Base spiders: one per publishing platform, all built on ``ArchiveSpider``."""

@@ -1,0 +1,213 @@
+"""``ArchiveSpider``: discovery through feeds and sitemaps, articles through extraction.
+
+An outlet's spider is a declaration on top of this class (or of a platform
+class built on it): where articles are announced (``feeds``, ``sitemaps``),
+which URLs are articles (``article_patterns``) and what on its pages is not
+the article (``rules``). It does not parse.
+
+Arguments every spider takes:
+
+``-a since=YYYY-MM-DD``
+    skip sitemap files and entries (and feed entries) older than that day.
+``-a url=URL[,URL...]``
+    fetch just these articles, no discovery.
+``-a feeds=URL[,URL...]`` / ``-a sitemaps=URL[,URL...]``
+    discover from these instead of the declared ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, AsyncIterator, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+
+from crawler.discovery import Entry, parse_feed, parse_sitemap
+from crawler.extraction.pool import extract_in_pool, get_executor
+from crawler.extraction.rules import PageRules
+from crawler.items import ArticleItem
+from crawler.warc_capture import WARC_META_KEY
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_URL_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+DISCOVERY_PRIORITY = 10
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def url_date(url: str) -> date | None:
+    """The publication day a URL path carries (/YYYY/MM/DD/), if any."""
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+class ArchiveSpider(scrapy.Spider):
+    """Base of every outlet spider."""
+
+    #: The outlet's name as people know it.
+    outlet: ClassVar[str] = ""
+    #: The publishing platform (for the outlets table).
+    platform: ClassVar[str] = ""
+    #: Feeds (RSS, Atom, JSON Feed) that announce articles.
+    feeds: ClassVar[tuple[str, ...]] = ()
+    #: Sitemaps or sitemap indexes that announce articles.
+    sitemaps: ClassVar[tuple[str, ...]] = ()
+    #: Regular expressions on the URL path of an article page.
+    article_patterns: ClassVar[tuple[str, ...]] = ()
+    #: What the outlet's pages look like.
+    rules: ClassVar[PageRules] = PageRules()
+    #: Languages the outlet publishes in (for the outlets table).
+    languages: ClassVar[tuple[str, ...]] = ("en",)
+    #: Paywall: "none", "metered", "hard" (for the outlets table).
+    paywall: ClassVar[str] = "none"
+
+    def __init__(
+        self,
+        *args: Any,
+        since: str | None = None,
+        url: str | None = None,
+        feeds: str | None = None,
+        sitemaps: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            self.since: date | None = date.fromisoformat(since) if since else None
+        except ValueError as exc:
+            raise ValueError(f"-a since= takes YYYY-MM-DD, not {since!r}") from exc
+        self.only_urls = _csv(url)
+        self.feeds = tuple(_csv(feeds)) or type(self).feeds
+        self.sitemaps = tuple(_csv(sitemaps)) or type(self).sitemaps
+        self._patterns = [re.compile(p) for p in self.article_patterns]
+        extra_hosts = {urlsplit(u).hostname for u in (*_csv(feeds), *_csv(sitemaps), *self.only_urls)}
+        self.allowed_domains = sorted({*getattr(self, "allowed_domains", []), *(h for h in extra_hosts if h)})
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.executor = get_executor(
+            settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS")
+        )
+        spider.min_words = settings.getint("EXTRACTION_MIN_WORDS")
+        return spider
+
+    # -- start ------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.only_urls:
+            for url in self.only_urls:
+                yield scrapy.Request(url, callback=self.parse_article, dont_filter=True)
+            return
+        # Feeds and sitemaps are fetched on every run: never filtered as seen.
+        for url in self.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True, priority=DISCOVERY_PRIORITY)
+        for url in self.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=True, priority=DISCOVERY_PRIORITY)
+
+    # -- discovery ----------------------------------------------------------------
+    def is_article_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return False
+        host = parts.hostname or ""
+        if self.allowed_domains and not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
+            return False
+        return any(p.search(parts.path) for p in self._patterns)
+
+    def _too_old(self, when: datetime | date | None) -> bool:
+        if self.since is None or when is None:
+            return False
+        day = when.astimezone(timezone.utc).date() if isinstance(when, datetime) else when
+        return day < self.since
+
+    def article_request(self, entry: Entry, source: str) -> scrapy.Request | None:
+        if not self.is_article_url(entry.url):
+            logger.debug("Not an article URL, skipped: %s", entry.url)
+            self.crawler.stats.inc_value("discovery/not_article_url")
+            return None
+        if self._too_old(entry.newest_date() or url_date(entry.url)):
+            self.crawler.stats.inc_value("discovery/older_than_since")
+            return None
+        self.crawler.stats.inc_value("discovery/articles")
+        return scrapy.Request(entry.url, callback=self.parse_article, meta={"discovered": entry.discovered(source)})
+
+    def parse_feed(self, response):
+        try:
+            entries = parse_feed(response.body, response.url)
+        except ValueError as exc:
+            logger.error("Feed %s could not be read: %s", response.url, exc)
+            self.crawler.stats.inc_value("discovery/broken_feed")
+            return
+        logger.info("Feed %s: %d entries", response.url, len(entries))
+        for entry in entries:
+            request = self.article_request(entry, response.url)
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response):
+        try:
+            sitemap = parse_sitemap(response.body)
+        except ValueError as exc:
+            logger.error("Sitemap %s could not be read: %s", response.url, exc)
+            self.crawler.stats.inc_value("discovery/broken_sitemap")
+            return
+        logger.info("Sitemap %s: %s of %d entries", response.url, sitemap.kind, len(sitemap.entries))
+        for entry in sitemap.entries:
+            if sitemap.kind == "index":
+                if self._too_old(entry.lastmod):
+                    self.crawler.stats.inc_value("discovery/sitemaps_older_than_since")
+                    continue
+                yield scrapy.Request(
+                    entry.url, callback=self.parse_sitemap, dont_filter=True, priority=DISCOVERY_PRIORITY
+                )
+            else:
+                request = self.article_request(entry, response.url)
+                if request is not None:
+                    yield request
+
+    # -- articles ----------------------------------------------------------------
+    async def parse_article(self, response):
+        stats = self.crawler.stats
+        if not isinstance(response, TextResponse):
+            logger.debug("Not a text page, no article: %s", response.url)
+            stats.inc_value("articles/not_text")
+            return
+        warc = response.meta.get(WARC_META_KEY)
+        fetched_at = (warc or {}).get("date") or datetime.now(timezone.utc).isoformat()
+        try:
+            result = await extract_in_pool(
+                self.executor,
+                response.text,
+                url=response.url,
+                rules=self.rules,
+                fetched_at=fetched_at,
+                discovered=response.meta.get("discovered"),
+                min_words=self.min_words,
+            )
+        except Exception:
+            logger.exception("Extraction failed on %s (the response is archived)", response.url)
+            stats.inc_value("extract/error")
+            return
+        if result.fields is None:
+            logger.debug("No article at %s: %s", response.url, result.skipped)
+            stats.inc_value("articles/skipped")
+            return
+        for warning in result.warnings:
+            logger.warning("Extraction of %s: %s", response.url, warning)
+            stats.inc_value("extract/" + warning.split(" ")[0])
+        yield ArticleItem(outlet=self.name, warc=warc, fetched_at=fetched_at, **result.fields)

@@ -1,0 +1,194 @@
+"""Capture: every exchange the crawler makes goes into the spider's WARC files.
+
+``WarcCaptureMiddleware`` sits on the downloader side of every built-in
+downloader middleware, so it sees each response as it came off the wire: still
+content-encoded, before redirects are followed or error statuses dropped. For
+each exchange it writes a ``request`` and a ``response`` record, and it tells
+the rest of the crawl where the response landed through ``request.meta["warc"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import socket
+from datetime import datetime, timezone
+from http import HTTPStatus
+from importlib.metadata import PackageNotFoundError, version
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+
+from crawler import __version__
+from crawler.warc_writer import WarcFileWriter, record_builder
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+#: Headers that describe the transfer, not the payload. The body Scrapy hands
+#: us has had its chunked framing removed, so the header must not claim it.
+_HOP_BY_HOP = {b"transfer-encoding"}
+ORIG_HEADER_PREFIX = "X-Archive-Orig-"
+WARC_META_KEY = "warc"
+
+
+def software_versions() -> str:
+    parts = [f"defense-news-archive/{__version__}"]
+    for package in ("scrapy", "warcio", "trafilatura", "twisted"):
+        try:
+            parts.append(f"{package}/{version(package)}")
+        except PackageNotFoundError:  # pragma: no cover
+            pass
+    parts.append(f"python/{platform.python_version()}")
+    return " ".join(parts)
+
+
+def warcinfo_fields(crawler: Crawler, spider_name: str) -> dict[str, str]:
+    settings = crawler.settings
+    return {
+        "software": software_versions(),
+        "hostname": socket.gethostname(),
+        "operator": settings.get("ARCHIVE_CONTACT_URL") or "",
+        "isPartOf": spider_name,
+        "description": f"Crawl of spider {spider_name!r}",
+        "http-header-user-agent": settings.get("USER_AGENT") or "",
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "format": "WARC File Format 1.1",
+    }
+
+
+def warc_date(moment: datetime) -> str:
+    return datetime_to_iso_date(moment.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        text_name = name.decode("latin-1")
+        hop = name.lower() in _HOP_BY_HOP
+        for value in values:
+            pairs.append((ORIG_HEADER_PREFIX + text_name if hop else text_name, value.decode("latin-1")))
+    return pairs
+
+
+def request_http_headers(request: Request) -> StatusAndHeaders:
+    parts = urlsplit(request.url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    pairs = _header_pairs(request.headers)
+    if not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", parts.netloc))
+    return StatusAndHeaders(f"{request.method} {target}", pairs, protocol="HTTP/1.1", is_http_request=True)
+
+
+def response_http_headers(response: Response) -> StatusAndHeaders:
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    statusline = f"{response.status} {reason}".strip()
+    protocol = response.protocol or "HTTP/1.1"
+    return StatusAndHeaders(statusline, _header_pairs(response.headers), protocol=protocol)
+
+
+class WarcCaptureMiddleware:
+    """Downloader middleware that archives every request/response exchange."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.root = Path(settings.get("ARCHIVE_DIR")) / "warc"
+        self.max_size = settings.getint("WARC_MAX_SIZE")
+        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
+        self.builder = record_builder()
+        self.writer: WarcFileWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        if settings.get("REPLAY_WARC") and not settings.getbool("REPLAY_WRITE_WARC"):
+            raise NotConfigured("replaying; set REPLAY_WRITE_WARC to archive a replay")
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    # -- signals ----------------------------------------------------------------
+    def spider_opened(self, spider: Spider) -> None:
+        self.writer_for(spider.name)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.stats.set_value("warc/files", len(self.writer.files_written))
+            for path in self.writer.files_written:
+                logger.info("WARC file: %s", path)
+
+    def writer_for(self, name: str) -> WarcFileWriter:
+        if self.writer is None:
+            self.writer = WarcFileWriter(
+                self.root / name,
+                name,
+                max_size=self.max_size,
+                gzip_level=self.gzip_level,
+                warcinfo=warcinfo_fields(self.crawler, name),
+            )
+        return self.writer
+
+    # -- downloader middleware ----------------------------------------------------
+    def process_response(self, request: Request, response: Response) -> Response:
+        if urlsplit(response.url).scheme not in ("http", "https") or "cached" in response.flags:
+            return response
+        spider = self.crawler.spider
+        writer = self.writer_for(spider.name if spider else "crawl")
+        fetched = datetime.now(timezone.utc)
+        date = warc_date(fetched)
+
+        response_headers = {"WARC-Date": date}
+        if response.ip_address is not None:
+            response_headers["WARC-IP-Address"] = str(response.ip_address)
+        response_record = self.builder.create_warc_record(
+            response.url,
+            "response",
+            payload=BytesIO(response.body),
+            length=len(response.body),
+            http_headers=response_http_headers(response),
+            warc_headers_dict=response_headers,
+        )
+        response_id = response_record.rec_headers.get_header("WARC-Record-ID")
+        body = request.body or b""
+        request_record = self.builder.create_warc_record(
+            request.url,
+            "request",
+            payload=BytesIO(body),
+            length=len(body),
+            http_headers=request_http_headers(request),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+        )
+        # Response first: readers look for it first, and cdxj-indexer pairs them.
+        response_location, _ = writer.write(response_record, request_record)
+        request.meta[WARC_META_KEY] = {
+            "file": response_location.filename,
+            "record_id": response_id,
+            "payload_digest": response_record.rec_headers.get_header("WARC-Payload-Digest"),
+            "offset": response_location.offset,
+            "date": date,
+        }
+        self.stats.inc_value("warc/records", 2)
+        self.stats.inc_value("warc/responses")
+        self.stats.set_value("warc/bytes", writer.bytes_written)
+        return response

@@ -1,0 +1,1 @@
+"""One module per outlet; each module declares a spider on top of a platform base class."""
