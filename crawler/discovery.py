@@ -127,16 +127,23 @@ def _struct_time(value) -> datetime | None:
     return datetime(*value[:6], tzinfo=timezone.utc)
 
 
-def parse_feed(body: bytes, base_url: str = "") -> list[Entry]:
+#: feedparser's complaints that say nothing about the feed's content.
+_BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+def parse_feed(body: bytes, base_url: str = "", content_type: str = "") -> list[Entry]:
     """Entries of an RSS, Atom or JSON feed; raises ValueError if it is none of them."""
     data = maybe_gunzip(body)
     stripped = data.lstrip()
     if stripped.startswith(b"{"):
         return _parse_json_feed(stripped)
-    parsed = feedparser.parse(data, response_headers={"content-location": base_url})
+    headers = {"content-location": base_url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(data, response_headers=headers)
     if not parsed.entries and (parsed.bozo and not parsed.feed):
         raise ValueError(f"not a feed: {parsed.get('bozo_exception')}")
-    if parsed.bozo:
+    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
         logger.warning("Feed %s is malformed (%s); reading what can be read", base_url, parsed.get("bozo_exception"))
     entries = []
     for item in parsed.entries:

@@ -15,6 +15,7 @@ import bisect
 import ipaddress
 import logging
 import os
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,9 +28,13 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import run_in_thread
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.timeutils import iso_date_to_datetime, timestamp_to_datetime
 
 from crawler.warc_capture import ORIG_HEADER_PREFIX, WARC_META_KEY
+
+#: Transfer framing is not part of the payload; never hand it to Scrapy.
+_TRANSFER_HEADERS = {"transfer-encoding", (ORIG_HEADER_PREFIX + "transfer-encoding").lower()}
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -214,12 +219,14 @@ def _read_record(capture: Capture):
             except (TypeError, ValueError):
                 status = None
             protocol = http.protocol or None
-            headers = [
-                (name[len(ORIG_HEADER_PREFIX) :] if name.startswith(ORIG_HEADER_PREFIX) else name, value)
-                for name, value in http.headers
-                if not name.lower().startswith(ORIG_HEADER_PREFIX.lower() + "transfer-encoding")
-            ]
-        body = record.content_stream().read() if record.rec_type == "response" else b""
+            headers = [(name, value) for name, value in http.headers if name.lower() not in _TRANSFER_HEADERS]
+        body = b""
+        if record.rec_type == "response":
+            # The payload as it came off the wire: still content-encoded (Scrapy's
+            # HttpCompression decodes it, as live); only chunked framing is undone.
+            stream = record.raw_stream
+            chunked = http is not None and "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
+            body = (ChunkedDataReader(stream) if chunked else stream).read()
         ip = record.rec_headers.get_header("WARC-IP-Address")
         return record.rec_type, status, protocol, headers, body, ip
 
@@ -228,6 +235,9 @@ def parse_replay_at(value: str | None) -> datetime | None:
     if not value:
         return None
     return timestamp_to_datetime(str(value)).replace(tzinfo=timezone.utc)
+
+
+_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):
@@ -240,11 +250,14 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         if not source:
             raise NotConfigured("REPLAY_WARC is not set")
         self.at = parse_replay_at(settings.get("REPLAY_AT"))
-        self.index = ReplayIndex(source)
         self.stats = crawler.stats
-        logger.info("Replaying from the archive: %s", self.index.summary())
-        if not len(self.index):
-            logger.error("Replay: no response records found in %s", source)
+        # One index per crawl, shared by the http and https handler instances.
+        self.index = _indexes.get(crawler)
+        if self.index is None:
+            self.index = _indexes[crawler] = ReplayIndex(source)
+            logger.info("Replaying from the archive: %s", self.index.summary())
+            if not len(self.index):
+                logger.error("Replay: no response records found in %s", source)
 
     async def download_request(self, request: Request) -> Response:
         capture = self.index.lookup(request.url, self.at) if request.method == "GET" else None

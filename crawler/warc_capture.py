@@ -89,7 +89,8 @@ def request_http_headers(request: Request) -> StatusAndHeaders:
     pairs = _header_pairs(request.headers)
     if not any(name.lower() == "host" for name, _ in pairs):
         pairs.insert(0, ("Host", parts.netloc))
-    return StatusAndHeaders(f"{request.method} {target}", pairs, protocol="HTTP/1.1", is_http_request=True)
+    # warcio splits "GET /path HTTP/1.1" into method and the rest itself.
+    return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", pairs, is_http_request=True)
 
 
 def response_http_headers(response: Response) -> StatusAndHeaders:

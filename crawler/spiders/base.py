@@ -148,7 +148,8 @@ class ArchiveSpider(scrapy.Spider):
 
     def parse_feed(self, response):
         try:
-            entries = parse_feed(response.body, response.url)
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            entries = parse_feed(response.body, response.url, content_type)
         except ValueError as exc:
             logger.error("Feed %s could not be read: %s", response.url, exc)
             self.crawler.stats.inc_value("discovery/broken_feed")

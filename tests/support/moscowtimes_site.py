@@ -1,0 +1,40 @@
+"""The Moscow Times fixture site: pages, feeds, sitemaps and robots.txt on loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support.site import FixtureSite
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "moscowtimes"
+ORIGINS = ("https://www.themoscowtimes.com", "https://static.themoscowtimes.com")
+FEEDS = ("news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life", "all")
+
+
+def moscowtimes_site(httpserver) -> FixtureSite:
+    site = FixtureSite(httpserver, ORIGINS)
+    site.add("/robots.txt", FIXTURES / "robots.txt", "text/plain; charset=UTF-8")
+    for feed in FEEDS:
+        site.add(f"/rss/{feed}", FIXTURES / "rss" / feed, "application/rss+xml; charset=UTF-8")
+    for sitemap in (FIXTURES / "sitemap").iterdir():
+        site.add(f"/sitemap/{sitemap.name}", sitemap, "application/xml; charset=UTF-8")
+    for path in expected_items(site.base):
+        key = path.rsplit("-", 1)[-1]
+        site.add(path, FIXTURES / "pages" / f"{key}.html")
+    site.add("/2024/12/04/video-inside-a-drone-factory-a87230", FIXTURES / "pages" / "video.html")
+    site.add("/2024/12/03/gallery-winter-in-moscow-a87220", FIXTURES / "pages" / "gallery.html")
+    return site
+
+
+def expected_items(base: str) -> dict[str, dict]:
+    """Expected item fields per article path, with the loopback origin."""
+    text = (FIXTURES / "expected.json").read_text(encoding="utf-8")
+    for origin in ORIGINS:
+        text = text.replace(origin, base)
+    return json.loads(text)
+
+
+def spider_args(site: FixtureSite) -> list[str]:
+    feeds = ",".join(f"{site.base}/rss/{feed}" for feed in FEEDS)
+    return ["-a", f"feeds={feeds}", "-a", f"sitemaps={site.base}/sitemap/sitemap.xml"]

@@ -1,0 +1,71 @@
+"""A fixture site on loopback: serves stored files the way a real web server would.
+
+Files are served with the headers a production nginx sends (Date, ETag,
+Last-Modified, Content-Type with charset), gzip-encoded when the client accepts
+it, and with the outlet's own origins rewritten to the loopback origin so that
+links between pages keep working. Unknown paths are 404s.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug import Request, Response
+
+
+@dataclass
+class Route:
+    file: Path
+    content_type: str = "text/html; charset=UTF-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FixtureSite:
+    def __init__(self, httpserver, origins: tuple[str, ...] = ()) -> None:
+        self.server = httpserver
+        self.origins = origins
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Request] = []
+        httpserver.no_handler_status_code = 404
+        httpserver.expect_request("").respond_with_handler(self._handle)
+
+    @property
+    def base(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def add(self, path: str, file: Path, content_type: str = "text/html; charset=UTF-8", **kwargs) -> None:
+        self.routes[path] = Route(Path(file), content_type, **kwargs)
+
+    def rewrite(self, data: bytes) -> bytes:
+        for origin in self.origins:
+            data = data.replace(origin.encode(), self.base.encode())
+        return data
+
+    def body_of(self, path: str) -> bytes:
+        return self.rewrite(self.routes[path].file.read_bytes())
+
+    def count(self, path: str) -> int:
+        return sum(1 for r in self.requests if r.path == path)
+
+    def _handle(self, request: Request) -> Response:
+        self.requests.append(request)
+        route = self.routes.get(request.path)
+        if route is None:
+            return Response("<html><body><h1>404 Not Found</h1></body></html>", status=404, content_type="text/html")
+        body = self.rewrite(route.file.read_bytes())
+        etag = '"' + hashlib.md5(body).hexdigest()[:16] + '"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": "Wed, 24 Nov 2021 08:41:00 GMT",
+            "Cache-Control": "max-age=60",
+            "Vary": "Accept-Encoding",
+            **route.headers,
+        }
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, status=route.status, headers=headers, content_type=route.content_type)
