@@ -97,25 +97,24 @@ def parse_sitemap(body: bytes) -> Sitemap:
     for node in root:
         if _local(node.tag) not in ("sitemap", "url"):
             continue
-        values: dict[str, str] = {}
+        # loc and lastmod of the entry itself (image:loc and the like are nested).
+        own = {_local(c.tag): (c.text or "").strip() for c in node if _local(c.tag) in ("loc", "lastmod")}
+        news = {}
         for child in node.iter():
-            name = _local(child.tag)
-            if child is node or not name:
-                continue
-            text = (child.text or "").strip()
-            if text and name not in values:
-                values[name] = text
-        loc = values.get("loc")
+            if _local(child.tag) == "news" and child is not node:
+                news = {_local(n.tag): (n.text or "").strip() for n in child.iter() if n is not child}
+                break
+        loc = own.get("loc")
         if not loc:
             logger.warning("Sitemap entry without <loc> skipped")
             continue
         sitemap.entries.append(
             Entry(
                 url=loc,
-                lastmod=parse_datetime(values.get("lastmod")),
-                published=parse_datetime(values.get("publication_date")),
-                title=normalize_text(values.get("title")) or None,
-                language=values.get("language"),
+                lastmod=parse_datetime(own.get("lastmod")),
+                published=parse_datetime(news.get("publication_date")),
+                title=normalize_text(news.get("title")) or None,
+                language=news.get("language") or None,
             )
         )
     return sitemap
@@ -155,7 +154,7 @@ def parse_feed(body: bytes, base_url: str = "", content_type: str = "") -> list[
             Entry(
                 url=link.strip(),
                 published=_struct_time(item.get("published_parsed")),
-                lastmod=_struct_time(item.get("updated_parsed")),
+                lastmod=_struct_time(dict.get(item, "updated_parsed")),  # no published fallback
                 title=normalize_text(item.get("title")) or None,
                 language=parsed.feed.get("language"),
             )

@@ -28,7 +28,7 @@ def safe_segment(raw: str) -> str:
     clean = re.sub(r"-{2,}", "-", _UNSAFE.sub("-", text)).strip(".-_ ")
     if _WINDOWS_RESERVED.match(clean):
         clean = "_" + clean
-    changed = clean != text
+    changed = clean != text or not clean
     if len(clean.encode("utf-8")) > MAX_SEGMENT_BYTES - 11:
         clean = clean.encode("utf-8")[: MAX_SEGMENT_BYTES - 11].decode("utf-8", "ignore").rstrip(".-_")
         changed = True
@@ -43,9 +43,10 @@ def url_relative_path(url: str, suffix: str = ".md") -> Path:
     segments = [s for s in parts.path.split("/") if s not in ("", ".", "..")]
     if segments:
         segments[-1] = re.sub(r"\.(s?html?|php|aspx?)$", "", segments[-1], flags=re.I) or segments[-1]
-    safe = [safe_segment(s) for s in segments][-MAX_SEGMENTS:] or ["index"]
     if parts.query:
-        safe[-1] = f"{safe[-1]}-{_short_hash(parts.query)}"
+        # "?" is never safe, so the segment gets a hash of itself with the query.
+        segments = (segments or ["index"])[:-1] + [(segments or ["index"])[-1] + "?" + parts.query]
+    safe = [safe_segment(s) for s in segments][-MAX_SEGMENTS:] or ["index"]
     safe[-1] = safe[-1] + suffix
     return Path(*safe)
 

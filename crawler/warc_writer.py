@@ -17,10 +17,12 @@ import weakref
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from io import BytesIO
 from pathlib import Path
 
 from warcio.recordloader import ArcWarcRecord
-from warcio.warcwriter import BufferWARCWriter
+from warcio.recordbuilder import RecordBuilder
+from warcio.warcwriter import WARCWriter
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +40,9 @@ class RecordLocation:
     record_id: str
 
 
-def record_builder() -> BufferWARCWriter:
-    """A warcio record builder for WARC 1.1 (used only to create records)."""
-    return BufferWARCWriter(gzip=False, warc_version=WARC_VERSION)
+def record_builder() -> RecordBuilder:
+    """A warcio record builder for WARC 1.1 (creates records, writes nothing)."""
+    return RecordBuilder(warc_version=WARC_VERSION)
 
 
 def serialize_record(record: ArcWarcRecord, gzip_level: int) -> bytes:
@@ -48,9 +50,9 @@ def serialize_record(record: ArcWarcRecord, gzip_level: int) -> bytes:
 
     warcio computes Content-Length and both digests while serializing.
     """
-    buffer = BufferWARCWriter(gzip=False, warc_version=WARC_VERSION)
-    buffer.write_record(record)
-    raw = buffer.get_contents()
+    buffer = BytesIO()
+    WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION).write_record(record)
+    raw = buffer.getvalue()
     if gzip_level <= 0:
         return raw
     compressor = zlib.compressobj(gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)

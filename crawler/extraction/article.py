@@ -39,6 +39,17 @@ class ExtractionResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def looks_binary(data: str | bytes) -> bool:
+    """NULs or mostly control/replacement characters in the first 4 KB."""
+    sample = data[:4096]
+    if isinstance(sample, bytes):
+        sample = sample.decode("utf-8", "replace")
+    if "\x00" in sample:
+        return True
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    return bool(sample) and bad / len(sample) > 0.1
+
+
 def parse_html(text: str | bytes) -> lxml_html.HtmlElement:
     if isinstance(text, str):
         text = text.encode("utf-8")
@@ -189,6 +200,8 @@ def extract_article(
     discovered = discovered or {}
     if not html or not (html.strip() if isinstance(html, (str, bytes)) else html):
         return ExtractionResult(skipped="empty page")
+    if looks_binary(html):
+        return ExtractionResult(skipped="binary content, not HTML")
     try:
         tree = parse_html(html)
     except (etree.ParserError, ValueError) as exc:

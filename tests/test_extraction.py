@@ -1,0 +1,93 @@
+"""Extraction rules and bad input, one page at a time (in process, no crawl)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.extraction import PageRules, extract_article
+from crawler.extraction.article import split_names
+from crawler.extraction.normalize import join_paragraphs, normalize_text, parse_datetime
+from spiders.moscowtimes import MoscowTimesSpider
+
+PAGES = Path(__file__).parent / "fixtures" / "moscowtimes" / "pages"
+MT = MoscowTimesSpider.rules
+
+
+@pytest.mark.parametrize("page", ["video.html", "gallery.html"])
+def test_video_and_gallery_pages_are_not_articles(page):
+    result = extract_article((PAGES / page).read_text(), url="https://www.themoscowtimes.com/x", rules=MT)
+    assert result.fields is None and "not an article" in result.skipped
+
+
+def test_section_front_without_article_container_is_skipped():
+    html = "<html><body><div class='cluster'><a href='/a'>One</a><a href='/b'>Two</a></div></body></html>"
+    result = extract_article(html, url="https://www.themoscowtimes.com/news", rules=MT)
+    assert result.fields is None and "no article container" in result.skipped
+
+
+@pytest.mark.parametrize("body", ["", "   ", b"", b"\x00\x01\x02\xff" * 10])
+def test_empty_or_binary_pages_never_raise(body):
+    result = extract_article(body, url="https://example.org/a", rules=PageRules())
+    assert result.fields is None or result.fields["text"] == ""
+
+
+def test_short_article_is_flagged_not_dropped():
+    html = (PAGES / "a75651.html").read_text()
+    result = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT, min_words=10_000)
+    assert result.fields["text"] and result.warnings and result.warnings[0].startswith("short text")
+
+
+def test_updated_byline_does_not_replace_the_publication_date():
+    # The byline of a75651 shows "Updated:" with the modification time.
+    html = (PAGES / "a75651.html").read_text()
+    assert "Updated:" in html
+    fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT).fields
+    assert fields["published"] == "2021-11-24T00:22:00+03:00"
+    assert fields["modified"] == "2021-11-24T11:41:00+03:00"
+
+
+def test_all_authors_come_from_the_byline_not_only_json_ld():
+    html = (PAGES / "a90011.html").read_text()
+    assert html.count('"@type": "Person"') == 1  # JSON-LD names the first author only
+    fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT).fields
+    assert fields["authors"] == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
+
+
+def test_first_article_wins_when_a_page_carries_the_next_one():
+    html = (PAGES / "a75651.html").read_text()
+    other = (PAGES / "a87242.html").read_text()
+    next_article = other[other.index('<article class="article') : other.index("</article>") + len("</article>")]
+    html = html.replace('<div class="container next-article-loader"', next_article + '<div class="container next-article-loader"')
+    fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT).fields
+    assert fields["title"] == "U.S., Russian Military Chiefs Speak on the Phone"
+    assert "Charles Brown" not in fields["text"]
+
+
+def test_dates_after_the_capture_are_refused():
+    html = (PAGES / "a87242.html").read_text()
+    fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT, fetched_at="2024-01-01T00:00:00Z").fields
+    assert fields["published"] is None or fields["published"] < "2024-01-02"
+
+
+def test_generic_extraction_without_rules_finds_title_and_text():
+    html = (PAGES / "a87242.html").read_text()
+    fields = extract_article(html, url="https://www.themoscowtimes.com/x").fields
+    assert fields["title"] == "Russia, U.S. Army Chiefs Hold Rare Call Amid Ukraine Escalation"
+    assert "Gerasimov had informed Brown" in fields["text"]
+
+
+def test_normalization():
+    assert normalize_text("  a\u00a0b\u200b c\n\n d ") == "a b c d"
+    assert normalize_text("e\u0301") == "\u00e9"  # NFC
+    assert join_paragraphs(["one ", "", " two"]) == "one\n\ntwo"
+    assert parse_datetime("2021-11-24T00:22:00+0300").isoformat() == "2021-11-24T00:22:00+03:00"
+    assert parse_datetime("2021-11-24", "Europe/Moscow").isoformat() == "2021-11-24T00:00:00+03:00"
+    assert parse_datetime("Wed, 24 Nov 2021 08:41:00 GMT").isoformat() == "2021-11-24T08:41:00+00:00"
+    assert parse_datetime("not a date") is None
+
+
+def test_split_names():
+    assert split_names("By Anna Petrova, James Whitfield and Oleg Sorokin") == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
+    assert split_names("AFP") == ["AFP"]
