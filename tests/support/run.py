@@ -21,12 +21,19 @@ class Run:
     items: list[dict]
 
 
-def scrapy(*args: str, archive: Path, items: Path | None = None, timeout: int = 120) -> Run:
-    command = [sys.executable, "-m", "scrapy", *args, "-s", f"ARCHIVE_DIR={archive}", *FAST]
+def command(*args: str, archive: Path, items: Path | None = None) -> list[str]:
+    line = [sys.executable, "-m", "scrapy", *args, "-s", f"ARCHIVE_DIR={archive}", *FAST]
     if items is not None:
-        command += ["-O", f"{items}:jsonlines"]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    proc = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
+        line += ["-O", f"{items}:jsonlines"]
+    return line
+
+
+ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
+
+
+def scrapy(*args: str, archive: Path, items: Path | None = None, timeout: int = 120) -> Run:
+    line = command(*args, archive=archive, items=items)
+    proc = subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True, timeout=timeout)
     loaded = []
     if items is not None and items.exists():
         loaded = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class FixtureSite:
         self.origins = origins
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
+        #: Seconds every response waits before it is sent (a slow site).
+        self.delay = 0.0
         httpserver.no_handler_status_code = 404
         httpserver.expect_request("").respond_with_handler(self._handle)
 
@@ -53,6 +56,8 @@ class FixtureSite:
 
     def _handle(self, request: Request) -> Response:
         self.requests.append(request)
+        if self.delay:
+            time.sleep(self.delay)
         route = self.routes.get(request.path)
         if route is None:
             return Response("<html><body><h1>404 Not Found</h1></body></html>", status=404, content_type="text/html")

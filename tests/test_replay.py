@@ -1,0 +1,80 @@
+"""Replay index: newest capture by default, REPLAY_AT picks the closest, revisits resolve."""
+
+from __future__ import annotations
+
+import gzip
+from io import BytesIO
+
+from warcio.statusandheaders import StatusAndHeaders
+
+from crawler.replay import ReplayIndex, parse_replay_at
+from crawler.warc_writer import WarcFileWriter
+
+
+def write_capture(writer, url, body, date, status="200 OK", encoding=None):
+    headers = [("Content-Type", "text/html; charset=utf-8")]
+    if encoding:
+        headers.append(("Content-Encoding", encoding))
+    http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+    record = writer.builder.create_warc_record(
+        url, "response", payload=BytesIO(body), length=len(body), http_headers=http,
+        warc_headers_dict={"WARC-Date": date},
+    )
+    writer.write(record)
+    return record
+
+
+def build(tmp_path):
+    writer = WarcFileWriter(tmp_path, "test")
+    write_capture(writer, "https://example.org/a", b"<p>first</p>", "2024-01-01T00:00:00Z")
+    write_capture(writer, "https://example.org/a", b"<p>second</p>", "2024-06-01T00:00:00Z")
+    write_capture(writer, "https://example.org/a", b"<p>third</p>", "2025-01-01T00:00:00Z")
+    first = write_capture(writer, "https://example.org/z", gzip.compress(b"<p>zipped</p>"), "2024-01-01T00:00:00Z", encoding="gzip")
+    # A later identical payload, archived as a revisit (identical-payload-digest).
+    revisit = writer.builder.create_revisit_record(
+        "https://example.org/z",
+        first.rec_headers.get_header("WARC-Payload-Digest"),
+        "https://example.org/z",
+        "2024-01-01T00:00:00Z",
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"), ("X-Later", "yes")], protocol="HTTP/1.1"),
+        warc_headers_dict={"WARC-Date": "2024-02-01T00:00:00Z"},
+    )
+    writer.write(revisit)
+    writer.close()
+    return ReplayIndex(tmp_path)
+
+
+def test_newest_capture_by_default(tmp_path):
+    index = build(tmp_path)
+    assert index.load(index.lookup("https://example.org/a")).body == b"<p>third</p>"
+
+
+def test_replay_at_picks_the_closest_capture(tmp_path):
+    index = build(tmp_path)
+    at = parse_replay_at("20240520000000")
+    assert index.load(index.lookup("https://example.org/a", at)).body == b"<p>second</p>"
+    assert index.load(index.lookup("https://example.org/a", parse_replay_at("2000"))).body == b"<p>first</p>"
+
+
+def test_bodies_are_served_as_they_came_off_the_wire(tmp_path):
+    index = build(tmp_path)
+    capture = index.lookup("https://example.org/z", parse_replay_at("20240101"))
+    archived = index.load(capture)
+    assert ("Content-Encoding", "gzip") in archived.headers
+    assert gzip.decompress(archived.body) == b"<p>zipped</p>"
+
+
+def test_revisit_serves_the_original_payload(tmp_path):
+    index = build(tmp_path)
+    capture = index.lookup("https://example.org/z")
+    assert capture.record_type == "revisit"
+    archived = index.load(capture)
+    assert gzip.decompress(archived.body) == b"<p>zipped</p>"
+    assert ("X-Later", "yes") in archived.headers
+
+
+def test_unknown_url_is_a_miss_and_canonical_forms_match(tmp_path):
+    index = build(tmp_path)
+    assert index.lookup("https://example.org/nope") is None
+    assert index.lookup("https://example.org/a#fragment") is not None
+    assert "5 captures of 2 URLs in 1 WARC files" == index.summary()
