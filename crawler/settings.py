@@ -44,6 +44,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.warc_records.WarcItemRecordPipeline": 300,
     "crawler.pipelines.text_files.TextFilePipeline": 400,
 }
+EXTENSIONS = {
+    "crawler.summary.ArchiveProgress": 500,
+}
 ADDONS = {
     # Swaps the network for the archive when REPLAY_WARC is set.
     "crawler.replay.ReplayAddon": 0,

@@ -135,7 +135,6 @@ class WarcCaptureMiddleware:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.writer is not None:
             self.writer.close()
-            self.stats.set_value("warc/files", len(self.writer.files_written))
             for path in self.writer.files_written:
                 logger.info("WARC file: %s", path)
 
@@ -192,4 +191,5 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/responses")
         self.stats.set_value("warc/bytes", writer.bytes_written)
+        self.stats.set_value("warc/files", writer.files_opened)
         return response

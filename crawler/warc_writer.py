@@ -85,6 +85,7 @@ class WarcFileWriter:
         self._file = None
         self._path: Path | None = None
         self._serial = 0
+        self.files_opened = 0
         self.files_written: list[Path] = []
         self.bytes_written = 0
         self.records_written = 0
@@ -140,6 +141,7 @@ class WarcFileWriter:
         # "xb": never truncate a file another process may be writing.
         self._file = open(opening, "xb")
         self._path = opening
+        self.files_opened += 1
         info = dict(self.warcinfo)
         info.setdefault("hostname", socket.gethostname())
         info.setdefault("format", "WARC File Format 1.1")

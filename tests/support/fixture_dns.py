@@ -1,0 +1,16 @@
+"""A resolver that sends an outlet's hostnames to loopback (sample-WARC builder only)."""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from scrapy.resolver import CachingThreadedResolver
+
+LOOPBACK_HOSTS = {"www.themoscowtimes.com", "static.themoscowtimes.com", "themoscowtimes.com"}
+
+
+class LoopbackResolver(CachingThreadedResolver):
+    def getHostByName(self, name, timeout=()):
+        if name in LOOPBACK_HOSTS:
+            return defer.succeed("127.0.0.1")
+        return defer.fail(OSError(f"{name} is not a fixture host; refusing to resolve it"))
