@@ -73,3 +73,12 @@ def test_ctrl_c_leaves_closed_valid_warc_files(mt_site, tmp_path):
         assert warcio_check(path).returncode == 0
         assert records(path)[0][0] == "warcinfo"
     assert not [p for p in tmp_path.rglob("*.part")]
+
+
+def test_robots_txt_is_obeyed(mt_site, tmp_path):
+    start = len(mt_site.requests)
+    disallowed = f"{mt_site.base}{A87242}?utm_source=telegram"
+    run = scrapy("crawl", "moscowtimes", "-a", f"url={disallowed}", archive=tmp_path, items=tmp_path / "items.jsonl")
+    assert run.returncode == 0, run.log
+    assert [r.path for r in mt_site.requests[start:]] == ["/robots.txt"]
+    assert "'robotstxt/forbidden': 1" in run.log and run.items == []
