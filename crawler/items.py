@@ -6,17 +6,6 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class WarcRef:
-    """Where the response an item came from is stored."""
-
-    file: str
-    record_id: str
-    payload_digest: str | None = None
-    offset: int | None = None
-    date: str | None = None
-
-
-@dataclass
 class ArticleItem:
     """One article as extracted from one capture of its page."""
 
@@ -37,5 +26,6 @@ class ArticleItem:
     text: str = ""
     word_count: int = 0
     access: str = "free"
+    #: Where the response is archived: file, record_id, payload_digest, offset, date.
     warc: dict | None = None
     fetched_at: str | None = None

@@ -12,14 +12,15 @@ ORIGINS = ("https://www.themoscowtimes.com", "https://static.themoscowtimes.com"
 FEEDS = ("news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life", "all")
 
 
-def moscowtimes_site(httpserver) -> FixtureSite:
-    site = FixtureSite(httpserver, ORIGINS)
+def moscowtimes_site(httpserver, rewrite: bool = True) -> FixtureSite:
+    """Routes of the whole site; ``rewrite=False`` keeps the real URLs in the pages."""
+    site = FixtureSite(httpserver, ORIGINS if rewrite else ())
     site.add("/robots.txt", FIXTURES / "robots.txt", "text/plain; charset=UTF-8")
     for feed in FEEDS:
         site.add(f"/rss/{feed}", FIXTURES / "rss" / feed, "application/rss+xml; charset=UTF-8")
     for sitemap in (FIXTURES / "sitemap").iterdir():
         site.add(f"/sitemap/{sitemap.name}", sitemap, "application/xml; charset=UTF-8")
-    for path, item in expected_items(site.base).items():
+    for path, item in expected_items(ORIGINS[0]).items():
         site.add(path, FIXTURES / item["_page"])
     site.add("/2024/12/04/video-inside-a-drone-factory-a87230", FIXTURES / "pages" / "video.html")
     site.add("/2024/12/03/gallery-winter-in-moscow-a87220", FIXTURES / "pages" / "gallery.html")
