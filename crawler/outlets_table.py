@@ -16,6 +16,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def discovery(spider) -> str:
+    if spider.discovery_summary:
+        return spider.discovery_summary
     parts = []
     if spider.feeds:
         parts.append(_plural(len(spider.feeds), "feed"))

@@ -10,6 +10,7 @@ class MoscowTimesSpider(ArchiveSpider):
     name = "moscowtimes"
     outlet = "The Moscow Times"
     platform = "custom (PHP)"
+    discovery_summary = "8 RSS feeds; monthly sitemap index"
     allowed_domains = ["themoscowtimes.com"]
     feeds = tuple(
         f"{SITE}/rss/{feed}"

@@ -91,3 +91,68 @@ def test_normalization():
 def test_split_names():
     assert split_names("By Anna Petrova, James Whitfield and Oleg Sorokin") == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
     assert split_names("AFP") == ["AFP"]
+
+
+def _with_json_ld(html: str, **changes) -> str:
+    import json as _json
+    import re as _re
+
+    match = _re.search(r'<script type="application/ld\+json">(\{"@context".*?"NewsArticle".*?)</script>', html, _re.S)
+    data = _json.loads(match.group(1))
+    data.update(changes)
+    return html.replace(match.group(1), _json.dumps(data))
+
+
+def test_access_free_when_nothing_says_otherwise():
+    fields = extract_article((PAGES / "a87242.html").read_text(), url="https://x/a", rules=MT).fields
+    assert fields["access"] == "free"
+
+
+def test_access_partial_when_text_is_short_of_json_ld_article_body():
+    html = (PAGES / "a87242.html").read_text()
+    full = extract_article(html, url="https://x/a", rules=MT).fields["text"]
+    longer = full + "\n\n" + " ".join(["The rest of the article sits behind the paywall."] * 40)
+    result = extract_article(_with_json_ld(html, isAccessibleForFree=False, articleBody=longer), url="https://x/a", rules=MT)
+    assert result.fields["access"] == "partial"
+    assert any(w.startswith("truncated text") for w in result.warnings)
+
+
+def test_access_paywalled_when_the_outlet_says_so():
+    html = _with_json_ld((PAGES / "a87242.html").read_text(), isAccessibleForFree="False")
+    assert extract_article(html, url="https://x/a", rules=MT).fields["access"] == "paywalled"
+
+
+def test_access_partial_on_a_paywall_marker():
+    html = (PAGES / "a87242.html").read_text().replace(
+        '<div class="article__bottom">', '<div class="paywall-teaser">Subscribe to keep reading</div><div class="article__bottom">'
+    )
+    rules = MT.extend(paywall=("div.paywall-teaser",))
+    result = extract_article(html, url="https://x/a", rules=rules)
+    assert result.fields["access"] == "partial" and "Subscribe to keep reading" not in result.fields["text"]
+
+
+def test_page_dates_follow_daylight_saving_time():
+    from lxml import html as lxml_html
+
+    from crawler.extraction.article import page_date
+
+    winter = page_date(lxml_html.fragment_fromstring("<p>Published: March 12, 2022 11:30pm</p>"), "America/New_York")
+    summer = page_date(lxml_html.fragment_fromstring("<p>Updated: March 13, 2022 10:15am</p>"), "America/New_York")
+    assert winter.isoformat() == "2022-03-12T23:30:00-05:00"
+    assert summer.isoformat() == "2022-03-13T10:15:00-04:00"
+    stamp = page_date(lxml_html.fragment_fromstring('<span><time datetime="2021-11-23T21:35:27Z">x</time></span>'), "UTC")
+    assert stamp.isoformat() == "2021-11-23T21:35:27+00:00"
+
+
+def test_media_pages_are_not_articles():
+    html = (Path(__file__).parent / "fixtures" / "currenttime" / "pages" / "video.html").read_text()
+    from spiders.currenttime import CurrentTimeSpider
+
+    result = extract_article(html, url="https://www.currenttime.tv/a/31576700.html", rules=CurrentTimeSpider.rules)
+    assert result.fields is None and "VideoObject" in result.skipped
+
+
+def test_rules_extend_appends_tuples_and_replaces_the_rest():
+    base = PageRules(remove=("a",), language="en")
+    more = base.extend(remove=("b",), language="ru")
+    assert more.remove == ("a", "b") and more.language == "ru" and base.remove == ("a",)

@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import dateparser
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.metadata import extract_metadata
 
-from crawler.extraction.metadata import PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
+from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
 from crawler.extraction.rules import PageRules
 
@@ -163,12 +165,45 @@ def _body_paragraphs(tree, url: str, rules: PageRules) -> list[str]:
     return kept
 
 
-def _dates(meta: PageMetadata, rules: PageRules, discovered: dict, fallback, fetched: datetime | None):
+_PUBLISHED_LABEL = re.compile(r"publi|posted|опубл|опублік", re.I)
+_MODIFIED_LABEL = re.compile(r"updat|modif|edit|обновл|оновл", re.I)
+
+
+def page_date(node, timezone_name: str) -> datetime | None:
+    """A date printed on the page: a time[datetime] inside, or the text after a label."""
+    stamp = node.xpath("string(.//time/@datetime | self::time/@datetime)")
+    if stamp:
+        return parse_datetime(stamp, timezone_name)
+    text = normalize_text(node.text_content())
+    text = text.split(":", 1)[1] if re.match(r"^[^\d:]{2,30}:", text) else text
+    moment = dateparser.parse(text.strip(), settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"})
+    if moment is None:
+        return None
+    # Attach the outlet's zone ourselves: zoneinfo gets the daylight-saving offset right.
+    return moment.replace(tzinfo=ZoneInfo(timezone_name)) if moment.tzinfo is None else moment
+
+
+def _page_dates(scope, rules: PageRules) -> tuple[str | None, str | None]:
+    published = modified = None
+    for node in _select(scope, rules.dates):
+        label = normalize_text(node.text_content()).split(":", 1)[0]
+        moment = page_date(node, rules.timezone)
+        if moment is None:
+            continue
+        if _MODIFIED_LABEL.search(label):
+            modified = modified or moment.isoformat()
+        elif _PUBLISHED_LABEL.search(label) or published is None:
+            published = published or moment.isoformat()
+    return published, modified
+
+
+def _dates(meta: PageMetadata, rules: PageRules, page: tuple, discovered: dict, fallback, fetched: datetime | None):
     ld = meta.article
     candidates = [
         ("json-ld", ld.get("datePublished"), ld.get("dateModified")),
         ("meta", meta.first("article:published_time", "og:published_time", "pubdate", "date"),
          meta.first("article:modified_time", "og:updated_time")),
+        ("page", page[0], page[1]),
         ("discovery", discovered.get("published"), None),
         ("trafilatura", getattr(fallback, "date", None) if fallback else None, None),
     ]
@@ -184,6 +219,30 @@ def _dates(meta: PageMetadata, rules: PageRules, discovered: dict, fallback, fet
         if mod_moment and modified is None and not (fetched and mod_moment > fetched):
             modified = mod_moment
     return published, modified, source
+
+
+def _access(ld: dict, scope, rules: PageRules, words: int, min_words: int) -> tuple[str, str | None]:
+    """free, partial or paywalled; and why the text looks truncated, if it does.
+
+    ``partial``: we hold part of the text (a paywall marker on the page, or the
+    text is well short of the page's own JSON-LD ``articleBody``). ``paywalled``:
+    the outlet marks the article as not free and we hold little or none of it, or
+    holds it only because its paywall is applied in the browser.
+    """
+    not_free = str(ld.get("isAccessibleForFree", "true")).strip().lower() in ("false", "0", "no")
+    marker = next((s for s in rules.paywall if _select(scope, s)), None)
+    body = ld.get("articleBody")
+    body_words = len(body.split()) if isinstance(body, str) else 0
+    truncated = None
+    if body_words >= min_words and words < 0.8 * body_words:
+        truncated = f"{words} of {body_words} words in JSON-LD articleBody"
+    elif marker:
+        truncated = f"paywall marker {marker}"
+    if words == 0:
+        return ("paywalled" if (not_free or marker) else "free"), truncated
+    if truncated:
+        return ("paywalled" if words < min_words and not_free else "partial"), truncated
+    return ("paywalled" if not_free else "free"), None
 
 
 def extract_article(
@@ -215,6 +274,8 @@ def extract_article(
 
     meta = page_metadata(tree, url)
     ld = meta.article
+    if not ld and meta.types & MEDIA_TYPES:
+        return ExtractionResult(skipped=f"media page ({', '.join(sorted(meta.types & MEDIA_TYPES))})")
     scope_nodes = _select(tree, rules.article) if rules.article else []
     scope = scope_nodes[0] if scope_nodes else tree
 
@@ -274,13 +335,11 @@ def extract_article(
         authors = _unique(split_names(fallback.author))
 
     fetched = parse_datetime(fetched_at) if fetched_at else None
-    published, modified, published_source = _dates(meta, rules, discovered, fallback, fetched)
-
-    access = "free"
-    if str(ld.get("isAccessibleForFree", "true")).lower() in ("false", "0"):
-        access = "paywalled"
+    page = _page_dates(scope, rules) if rules.dates else (None, None)
+    published, modified, published_source = _dates(meta, rules, page, discovered, fallback, fetched)
 
     words = len(text.split())
+    access, truncated = _access(ld, scope, rules, words, min_words)
     result = ExtractionResult(
         fields={
             "url": url,
@@ -300,6 +359,8 @@ def extract_article(
             "access": access,
         }
     )
+    if truncated:
+        result.warnings.append(f"truncated text ({truncated})")
     if not text:
         result.warnings.append("empty text")
     elif words < min_words:

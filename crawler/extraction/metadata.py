@@ -28,9 +28,14 @@ ARTICLE_TYPES = {
 }
 
 
+MEDIA_TYPES = {"VideoObject", "AudioObject", "ImageGallery", "MediaGallery", "PodcastEpisode", "Clip"}
+
+
 @dataclass
 class PageMetadata:
     article: dict[str, Any] = field(default_factory=dict)
+    #: Every schema.org type the page's JSON-LD declares.
+    types: set[str] = field(default_factory=set)
     meta: dict[str, list[str]] = field(default_factory=dict)
     canonical: str | None = None
     html_lang: str | None = None
@@ -66,8 +71,8 @@ def _walk(node: Any):
             yield from _walk(child)
 
 
-def json_ld_article(tree: lxml_html.HtmlElement, url: str | None = None) -> dict[str, Any]:
-    """The page's article object in JSON-LD, or {} (broken JSON-LD is skipped)."""
+def json_ld_objects(tree: lxml_html.HtmlElement, url: str | None = None) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page (a broken block is skipped, not fatal)."""
     try:
         items = JsonLdExtractor().extract_items(tree, base_url=url)
         data = list(items)
@@ -80,7 +85,12 @@ def json_ld_article(tree: lxml_html.HtmlElement, url: str | None = None) -> dict
                 data.extend(extractor._extract_items(script))
             except Exception:
                 continue
-    candidates = [n for n in _walk(data) if _types(n) & ARTICLE_TYPES]
+    return list(_walk(data))
+
+
+def json_ld_article(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The page's article object, or {}."""
+    candidates = [n for n in objects if _types(n) & ARTICLE_TYPES]
     if not candidates:
         return {}
     # Several article objects: the one with the most to say about this page.
@@ -102,7 +112,9 @@ def page_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
         canonical = link.get("href").strip() or None
         break
     lang = tree.xpath("string(/html/@lang)") or None
-    return PageMetadata(json_ld_article(tree, url), meta_tags(tree), canonical, lang)
+    objects = json_ld_objects(tree, url)
+    types = set().union(*(_types(o) for o in objects)) if objects else set()
+    return PageMetadata(json_ld_article(objects), types, meta_tags(tree), canonical, lang)
 
 
 def ld_text(value: Any) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class PageRules:
     authors: str | None = None
     section: str | None = None
     tags: str | None = None
+    #: Elements whose text is "<label>: <date>" ("Published: November 23, 2021 6:12pm");
+    #: a label with "publish"/"posted" is the publication date, "updat"/"modif"/"edit" the modification.
+    dates: str | None = None
     image: str | None = None
     image_caption: str | None = None
     image_credit: str | None = None
@@ -40,3 +43,15 @@ class PageRules:
     timezone: str = "UTC"
     #: Strings that must never reach an item (checked by tests; dropped if seen).
     boilerplate: tuple[str, ...] = ()
+    #: Elements present only when a paywall cut the article short.
+    paywall: tuple[str, ...] = ()
+
+    def extend(self, **more) -> PageRules:
+        """A copy with tuples appended to and other fields replaced (for language services)."""
+        changes = {}
+        for field in fields(self):
+            if field.name in more:
+                value = more[field.name]
+                current = getattr(self, field.name)
+                changes[field.name] = current + tuple(value) if isinstance(current, tuple) else value
+        return replace(self, **changes)

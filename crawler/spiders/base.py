@@ -12,7 +12,9 @@ Arguments every spider takes:
 ``-a url=URL[,URL...]``
     fetch just these articles, no discovery.
 ``-a feeds=URL[,URL...]`` / ``-a sitemaps=URL[,URL...]``
-    discover from these instead of the declared ones.
+    discover from these only, instead of the declared sources.
+``-a site=ORIGIN``
+    the declared sources, rebased onto another origin (a mirror, a test server).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+def _rebase(url: str, origin: str) -> str:
+    parts, new = urlsplit(url), urlsplit(origin)
+    return parts._replace(scheme=new.scheme, netloc=new.netloc).geturl()
+
+
 def url_date(url: str) -> date | None:
     """The publication day a URL path carries (/YYYY/MM/DD/), if any."""
     match = _URL_DATE.search(urlsplit(url).path)
@@ -67,6 +74,11 @@ class ArchiveSpider(scrapy.Spider):
     feeds: ClassVar[tuple[str, ...]] = ()
     #: Sitemaps or sitemap indexes that announce articles.
     sitemaps: ClassVar[tuple[str, ...]] = ()
+    #: In a sitemap index, follow only children whose URL matches one of these (all if empty).
+    sitemap_follow: ClassVar[tuple[str, ...]] = ()
+    #: Pages that list the outlet's feeds (links matching ``feed_link_pattern`` are feeds).
+    feed_pages: ClassVar[tuple[str, ...]] = ()
+    feed_link_pattern: ClassVar[str] = r"(rss|feed|atom)"
     #: Regular expressions on the URL path of an article page.
     article_patterns: ClassVar[tuple[str, ...]] = ()
     #: What the outlet's pages look like.
@@ -75,6 +87,8 @@ class ArchiveSpider(scrapy.Spider):
     languages: ClassVar[tuple[str, ...]] = ("en",)
     #: Paywall: "none", "metered", "hard" (for the outlets table).
     paywall: ClassVar[str] = "none"
+    #: How articles are discovered, in words (for the outlets table; derived if empty).
+    discovery_summary: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -83,6 +97,7 @@ class ArchiveSpider(scrapy.Spider):
         url: str | None = None,
         feeds: str | None = None,
         sitemaps: str | None = None,
+        site: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -91,10 +106,16 @@ class ArchiveSpider(scrapy.Spider):
         except ValueError as exc:
             raise ValueError(f"-a since= takes YYYY-MM-DD, not {since!r}") from exc
         self.only_urls = _csv(url)
-        self.feeds = tuple(_csv(feeds)) or type(self).feeds
-        self.sitemaps = tuple(_csv(sitemaps)) or type(self).sitemaps
+        cls = type(self)
+        rebase = (lambda urls: tuple(_rebase(u, site) for u in urls)) if site else tuple
+        if feeds or sitemaps:
+            self.feeds, self.sitemaps, self.feed_pages = tuple(_csv(feeds)), tuple(_csv(sitemaps)), ()
+        else:
+            self.feeds, self.sitemaps, self.feed_pages = rebase(cls.feeds), rebase(cls.sitemaps), rebase(cls.feed_pages)
         self._patterns = [re.compile(p) for p in self.article_patterns]
-        extra_hosts = {urlsplit(u).hostname for u in (*_csv(feeds), *_csv(sitemaps), *self.only_urls)}
+        self._follow = [re.compile(p) for p in self.sitemap_follow]
+        extra = [*_csv(feeds), *_csv(sitemaps), *self.only_urls, *([site] if site else [])]
+        extra_hosts = {urlsplit(u).hostname for u in extra}
         self.allowed_domains = sorted({*getattr(self, "allowed_domains", []), *(h for h in extra_hosts if h)})
 
     @classmethod
@@ -118,6 +139,8 @@ class ArchiveSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True, priority=DISCOVERY_PRIORITY)
         for url in self.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=True, priority=DISCOVERY_PRIORITY)
+        for url in self.feed_pages:
+            yield scrapy.Request(url, callback=self.parse_feed_page, dont_filter=True, priority=DISCOVERY_PRIORITY)
 
     # -- discovery ----------------------------------------------------------------
     def is_article_url(self, url: str) -> bool:
@@ -160,6 +183,19 @@ class ArchiveSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
+    def parse_feed_page(self, response):
+        """A page that lists feeds: every link matching ``feed_link_pattern`` is fetched as a feed."""
+        if not isinstance(response, TextResponse):
+            logger.error("Feed listing %s is not a text page", response.url)
+            return
+        pattern = re.compile(self.feed_link_pattern)
+        links = dict.fromkeys(
+            response.urljoin(href) for href in response.css("a::attr(href)").getall() if pattern.search(href)
+        )
+        logger.info("Feed listing %s: %d feeds", response.url, len(links))
+        for url in links:
+            yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True, priority=DISCOVERY_PRIORITY)
+
     def parse_sitemap(self, response):
         try:
             sitemap = parse_sitemap(response.body)
@@ -170,6 +206,8 @@ class ArchiveSpider(scrapy.Spider):
         logger.info("Sitemap %s: %s of %d entries", response.url, sitemap.kind, len(sitemap.entries))
         for entry in sitemap.entries:
             if sitemap.kind == "index":
+                if self._follow and not any(p.search(entry.url) for p in self._follow):
+                    continue
                 if self._too_old(entry.lastmod):
                     self.crawler.stats.inc_value("discovery/sitemaps_older_than_since")
                     continue

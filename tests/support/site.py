@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,11 @@ class FixtureSite:
         self.routes[path] = Route(Path(file), content_type, **kwargs)
 
     def rewrite(self, data: bytes) -> bytes:
+        """Point the outlet's origins at this server (inside gzip files too)."""
+        if not self.origins:
+            return data
+        if data[:2] == b"\x1f\x8b":
+            return gzip.compress(self.rewrite(gzip.decompress(data)), mtime=0)
         for origin in self.origins:
             data = data.replace(origin.encode(), self.base.encode())
         return data
@@ -61,7 +67,7 @@ class FixtureSite:
         route = self.routes.get(request.path)
         if route is None:
             return Response("<html><body><h1>404 Not Found</h1></body></html>", status=404, content_type="text/html")
-        body = self.rewrite(route.file.read_bytes())
+        body = self.body_of(request.path)
         etag = '"' + hashlib.md5(body).hexdigest()[:16] + '"'
         headers = {
             "ETag": etag,
@@ -74,3 +80,13 @@ class FixtureSite:
             body = gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"
         return Response(body, status=route.status, headers=headers, content_type=route.content_type)
+
+
+def manifest_site(httpserver, directory: Path) -> tuple[FixtureSite, list[str]]:
+    """A fixture site from ``<fixtures>/<spider>/site.json``; returns it and the spider arguments."""
+    manifest = json.loads((directory / "site.json").read_text(encoding="utf-8"))
+    site = FixtureSite(httpserver, tuple(manifest["origins"]))
+    for path, route in manifest["routes"].items():
+        site.add(path, directory / route["file"], route["content_type"])
+    args = [arg.replace("{base}", site.base) for arg in manifest["start"]]
+    return site, args
