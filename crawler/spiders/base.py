@@ -68,6 +68,9 @@ class ArchiveSpider(scrapy.Spider):
 
     #: The outlet's name as people know it.
     outlet: ClassVar[str] = ""
+    #: The outlet's origin; "{site}" in feeds, sitemaps and feed_pages stands for it, and
+    #: ``allowed_domains`` defaults to its host.
+    site: ClassVar[str] = ""
     #: The publishing platform (for the outlets table).
     platform: ClassVar[str] = ""
     #: Feeds (RSS, Atom, JSON Feed) that announce articles.
@@ -89,6 +92,16 @@ class ArchiveSpider(scrapy.Spider):
     paywall: ClassVar[str] = "none"
     #: How articles are discovered, in words (for the outlets table; derived if empty).
     discovery_summary: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.site:
+            return
+        for attr in ("feeds", "sitemaps", "feed_pages"):
+            setattr(cls, attr, tuple(url.replace("{site}", cls.site) for url in getattr(cls, attr)))
+        if "allowed_domains" not in cls.__dict__:
+            host = urlsplit(cls.site).hostname or ""
+            cls.allowed_domains = [host.removeprefix("www.")]
 
     def __init__(
         self,

@@ -8,8 +8,6 @@ the 7-day ``latest`` one; the site id in their names differs per service).
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from crawler.extraction.rules import PageRules
 from crawler.spiders.base import ArchiveSpider
 
@@ -65,21 +63,13 @@ PANGEA_RULES = PageRules(
 
 
 class PangeaSpider(ArchiveSpider):
-    """Base of every service on the Pangea CMS; subclasses set ``site`` and a few names."""
+    """Base of every service on the Pangea CMS; a service sets ``site`` and a few names."""
 
     platform = "Pangea CMS"
     discovery_summary = "RSS feeds listed on /rssfeeds; Google News and 7-day latest sitemaps"
-    #: The service's origin, e.g. "https://www.rferl.org".
-    site: ClassVar[str] = ""
+    sitemaps = ("{site}/sitemap.xml",)
+    feed_pages = ("{site}/rssfeeds",)
     article_patterns = (r"^/a/[^/]+/\d+\.html$", r"^/a/\d+\.html$")
     sitemap_follow = (r"/sitemap_\d+_(news|latest)\.xml(\.gz)?$",)
     feed_link_pattern = r"^/api/"
     rules = PANGEA_RULES
-
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.site:
-            host = cls.site.split("://", 1)[1].split("/", 1)[0]
-            cls.allowed_domains = [host.removeprefix("www.")]
-            cls.sitemaps = cls.__dict__.get("sitemaps") or (f"{cls.site}/sitemap.xml",)
-            cls.feed_pages = cls.__dict__.get("feed_pages") or (f"{cls.site}/rssfeeds",)
