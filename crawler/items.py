@@ -26,6 +26,8 @@ class ArticleItem:
     text: str = ""
     word_count: int = 0
     access: str = "free"
+    #: 1 for the first text seen at this URL, 2 for the first edit, and so on.
+    revision: int | None = None
     #: Where the response is archived: file, record_id, payload_digest, offset, date.
     warc: dict | None = None
     fetched_at: str | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import json
 import logging
 import os
 import weakref
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
+#: request.meta key of the item the archive holds for a replayed response (its conversion record).
+ARCHIVED_ITEM_KEY = "archived_item"
 #: Above project (20) and spider (30) settings, below the command line (40).
 REPLAY_SETTINGS_PRIORITY = 35
 
@@ -115,6 +118,8 @@ class ReplayIndex:
         self.by_url: dict[str, list[Capture]] = {}
         self.by_canonical: dict[str, list[Capture]] = {}
         self.by_digest: dict[str, Capture] = {}
+        #: response/revisit record id -> (file, offset) of the conversion record holding its item
+        self.conversions: dict[str, tuple[Path, int]] = {}
         self.errors: list[str] = []
         for path in self.files:
             self._index_file(path)
@@ -129,9 +134,12 @@ class ReplayIndex:
                 iterator = ArchiveIterator(stream, no_record_parse=False, check_digests=False)
                 for record in iterator:
                     offset = iterator.get_record_offset()
+                    headers = record.rec_headers
+                    if record.rec_type == "conversion" and headers.get_header("WARC-Refers-To"):
+                        self.conversions[headers.get_header("WARC-Refers-To")] = (path, offset)
+                        continue
                     if record.rec_type not in ("response", "revisit"):
                         continue
-                    headers = record.rec_headers
                     uri = strip_uri(headers.get_header("WARC-Target-URI") or "")
                     if not uri:
                         continue
@@ -194,6 +202,19 @@ class ReplayIndex:
             if status is None or "server-not-modified" in (capture.profile or ""):
                 status, protocol, headers = o_status, o_protocol, o_headers
         return ArchivedResponse(capture.url, status or 200, protocol, headers, body, ip, capture)
+
+    def archived_item(self, capture: Capture) -> dict | None:
+        """The item a crawl extracted from this capture, as its conversion record holds it."""
+        location = self.conversions.get(capture.record_id)
+        if location is None:
+            return None
+        with open(location[0], "rb") as stream:
+            stream.seek(location[1])
+            record = next(iter(ArchiveIterator(stream)))
+            try:
+                return json.loads(record.content_stream().read())
+            except ValueError:
+                return None
 
     def summary(self) -> str:
         return f"{len(self)} captures of {len(self.by_url)} URLs in {len(self.files)} WARC files"
@@ -273,6 +294,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             raise IgnoreRequest(str(exc)) from exc
         self.stats.inc_value("replay/hit")
         request.meta[WARC_META_KEY] = capture.ref()
+        archived_item = await run_in_thread(self.index.archived_item, capture)
+        if archived_item is not None:
+            request.meta[ARCHIVED_ITEM_KEY] = archived_item
         headers = Headers()
         for name, value in archived.headers:
             headers.appendlist(name, value)

@@ -41,10 +41,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc_capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    "crawler.pipelines.revisions.RevisionPipeline": 200,
     "crawler.pipelines.warc_records.WarcItemRecordPipeline": 300,
     "crawler.pipelines.text_files.TextFilePipeline": 400,
 }
 EXTENSIONS = {
+    "crawler.incremental.IncrementalState": 100,
     "crawler.summary.ArchiveProgress": 500,
 }
 ADDONS = {
@@ -67,6 +69,16 @@ WARC_MAX_SIZE = 1_000_000_000
 WARC_GZIP_LEVEL = 6
 #: Write the normalized Markdown text file of each article.
 TEXT_FILES_ENABLED = True
+
+# --- Scheduled runs ------------------------------------------------------------
+#: Remember captures and text revisions in ARCHIVE_DIR/state.sqlite3 and skip
+#: known articles on the next run (off during replay).
+INCREMENTAL_ENABLED = True
+#: Re-check a known article (with a conditional request) after this many hours,
+#: even when no feed or sitemap says it changed.
+RECHECK_INTERVAL_HOURS = 24.0
+#: ``crawlall`` calls a spider failed when it logged more ERROR lines than this.
+CRAWLALL_MAX_ERRORS = 10
 
 # --- Replay -----------------------------------------------------------------
 #: A WARC file or a directory of them: serve every request from the archive.

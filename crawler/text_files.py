@@ -29,6 +29,7 @@ FRONT_MATTER_FIELDS = (
     "section",
     "tags",
     "access",
+    "revision",
     "word_count",
     "fetched_at",
     "warc",

@@ -24,8 +24,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
+from warcio.utils import Digester
 
 from crawler import __version__
+from crawler.incremental import IncrementalState
+from crawler.state import Capture
+from crawler.warc_recovery import recover_directory
 from crawler.warc_writer import WarcFileWriter, record_builder
 
 if TYPE_CHECKING:
@@ -115,6 +119,7 @@ class WarcCaptureMiddleware:
         self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
         self.builder = record_builder()
         self.writer: WarcFileWriter | None = None
+        self.incremental: IncrementalState | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -130,6 +135,13 @@ class WarcCaptureMiddleware:
 
     # -- signals ----------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
+        self.incremental = self.crawler.get_extension(IncrementalState)
+        for recovered in recover_directory(self.root / spider.name):
+            self.stats.inc_value("warc/recovered_files")
+            if self.incremental is not None:
+                forgotten = self.incremental.open().forget_records(recovered.path.name, recovered.kept_bytes)
+                if forgotten:
+                    logger.warning("Forgot %d captures of records cut from %s", forgotten, recovered.path.name)
         self.writer_for(spider.name)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -154,22 +166,14 @@ class WarcCaptureMiddleware:
         if urlsplit(response.url).scheme not in ("http", "https") or "cached" in response.flags:
             return response
         spider = self.crawler.spider
-        writer = self.writer_for(spider.name if spider else "crawl")
-        fetched = datetime.now(timezone.utc)
-        date = warc_date(fetched)
-
-        response_headers = {"WARC-Date": date}
+        name = spider.name if spider else "crawl"
+        writer = self.writer_for(name)
+        date = warc_date(datetime.now(timezone.utc))
+        headers = {"WARC-Date": date}
         if response.ip_address is not None:
-            response_headers["WARC-IP-Address"] = str(response.ip_address)
-        response_record = self.builder.create_warc_record(
-            response.url,
-            "response",
-            payload=BytesIO(response.body),
-            length=len(response.body),
-            http_headers=response_http_headers(response),
-            warc_headers_dict=response_headers,
-        )
-        response_id = response_record.rec_headers.get_header("WARC-Record-ID")
+            headers["WARC-IP-Address"] = str(response.ip_address)
+        record = self._response_record(response, headers)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
         body = request.body or b""
         request_record = self.builder.create_warc_record(
             request.url,
@@ -177,19 +181,71 @@ class WarcCaptureMiddleware:
             payload=BytesIO(body),
             length=len(body),
             http_headers=request_http_headers(request),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
         # Response first: readers look for it first, and cdxj-indexer pairs them.
-        response_location, _ = writer.write(response_record, request_record)
+        location, _ = writer.write(record, request_record)
+        digest = record.rec_headers.get_header("WARC-Payload-Digest")
         request.meta[WARC_META_KEY] = {
-            "file": response_location.filename,
-            "record_id": response_id,
-            "payload_digest": response_record.rec_headers.get_header("WARC-Payload-Digest"),
-            "offset": response_location.offset,
+            "file": location.filename,
+            "record_id": record_id,
+            "payload_digest": digest,
+            "offset": location.offset,
             "date": date,
         }
+        if self.incremental is not None:
+            self.incremental.open().record_capture(
+                Capture(
+                    url=response.url, spider=name, fetched_at=date, status=response.status,
+                    record_type=record.rec_type, warc_file=location.filename, warc_offset=location.offset,
+                    record_id=record_id, payload_digest=digest,
+                    etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+                )
+            )
         self.stats.inc_value("warc/records", 2)
-        self.stats.inc_value("warc/responses")
+        self.stats.inc_value(f"warc/{record.rec_type}s")
         self.stats.set_value("warc/bytes", writer.bytes_written)
         self.stats.set_value("warc/files", writer.files_opened)
         return response
+
+    def _response_record(self, response: Response, headers: dict):
+        """A response record, or a revisit record where the payload is already archived."""
+        http_headers = response_http_headers(response)
+        previous = None
+        if self.incremental is not None and response.status in (200, 304):
+            previous = self.incremental.open().last_payload(response.url)
+        if previous is not None and previous.payload_digest:
+            if response.status == 304:
+                record = self.builder.create_revisit_record(
+                    response.url, previous.payload_digest, previous.url, previous.fetched_at,
+                    http_headers=http_headers, warc_headers_dict={**headers, "WARC-Refers-To": previous.record_id},
+                )
+                record.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
+                return record
+            if payload_digest(response.body) == previous.payload_digest:
+                return self.builder.create_revisit_record(
+                    response.url, previous.payload_digest, previous.url, previous.fetched_at,
+                    http_headers=http_headers, warc_headers_dict={**headers, "WARC-Refers-To": previous.record_id},
+                )
+        return self.builder.create_warc_record(
+            response.url,
+            "response",
+            payload=BytesIO(response.body),
+            length=len(response.body),
+            http_headers=http_headers,
+            warc_headers_dict=headers,
+        )
+
+
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def payload_digest(body: bytes) -> str:
+    digester = Digester("sha1")
+    digester.update(body)
+    return str(digester)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -9,6 +9,7 @@ with a ``warcinfo`` record.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import logging
 import os
 import socket
@@ -140,6 +141,8 @@ class WarcFileWriter:
                 break
         # "xb": never truncate a file another process may be writing.
         self._file = open(opening, "xb")
+        # Held while written: recovery never touches a file a live writer holds.
+        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._path = opening
         self.files_opened += 1
         info = dict(self.warcinfo)

@@ -8,7 +8,9 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
+from crawler.incremental import IncrementalState
 from crawler.naming import contained_path, url_relative_path
+from crawler.state import unified_diff
 from crawler.text_files import render, write_atomically
 
 logger = logging.getLogger(__name__)
@@ -18,6 +20,7 @@ class TextFilePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.root = Path(crawler.settings.get("ARCHIVE_DIR")) / "text"
+        self.incremental: IncrementalState | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -25,10 +28,23 @@ class TextFilePipeline:
             raise NotConfigured("TEXT_FILES_ENABLED is off")
         return cls(crawler)
 
+    def open_spider(self) -> None:
+        self.incremental = self.crawler.get_extension(IncrementalState)
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
         spider_root = self.root / self.crawler.spider.name
         path = contained_path(spider_root, url_relative_path(adapter["url"]))
+        revision = adapter.get("revision") or 1
+        if revision > 1:
+            # Later revisions sit beside the first, each with its diff.
+            path = path.with_name(f"{path.stem}.r{revision}.md")
+            previous = self.incremental.open().last_revision(adapter["url"]) if self.incremental else None
+            if previous is not None:
+                diff = unified_diff(previous.text, adapter.get("text") or "", adapter["url"],
+                                    f"revision {previous.revision}, {previous.fetched_at}",
+                                    f"revision {revision}, {adapter.get('fetched_at')}")
+                write_atomically(path.with_suffix(".diff"), diff)
         write_atomically(path, render(item))
         self.crawler.stats.inc_value("text/files")
         logger.debug("Text file %s", path)

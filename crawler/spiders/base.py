@@ -31,7 +31,9 @@ from scrapy.http import TextResponse
 from crawler.discovery import Entry, parse_feed, parse_sitemap
 from crawler.extraction.pool import extract_in_pool, get_executor
 from crawler.extraction.rules import PageRules
+from crawler.incremental import IncrementalState
 from crawler.items import ArticleItem
+from crawler.replay import ARCHIVED_ITEM_KEY
 from crawler.warc_capture import WARC_META_KEY
 
 if TYPE_CHECKING:
@@ -180,7 +182,19 @@ class ArchiveSpider(scrapy.Spider):
             self.crawler.stats.inc_value("discovery/older_than_since")
             return None
         self.crawler.stats.inc_value("discovery/articles")
-        return scrapy.Request(entry.url, callback=self.parse_article, meta={"discovered": entry.discovered(source)})
+        meta = {"discovered": entry.discovered(source)}
+        headers = {}
+        incremental = self.crawler.get_extension(IncrementalState)
+        if incremental is not None:
+            plan = incremental.plan(entry.url, entry.newest_date())
+            if not plan.fetch:
+                self.crawler.stats.inc_value("incremental/skipped_known")
+                return None
+            self.crawler.stats.inc_value(f"incremental/{plan.reason.replace(' ', '_')}")
+            headers = plan.headers
+            if headers:
+                meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(entry.url, callback=self.parse_article, meta=meta, headers=headers)
 
     def parse_feed(self, response):
         try:
@@ -235,11 +249,19 @@ class ArchiveSpider(scrapy.Spider):
     # -- articles ----------------------------------------------------------------
     async def parse_article(self, response):
         stats = self.crawler.stats
+        warc = response.meta.get(WARC_META_KEY)
+        incremental = self.crawler.get_extension(IncrementalState)
+        mark = incremental.mark if incremental is not None else (lambda warc, outcome: None)
+        if response.status == 304:
+            logger.debug("Not modified since the last capture: %s", response.url)
+            stats.inc_value("articles/not_modified")
+            mark(warc, "not_modified")
+            return
         if not isinstance(response, TextResponse):
             logger.debug("Not a text page, no article: %s", response.url)
             stats.inc_value("articles/not_text")
+            mark(warc, "not_article")
             return
-        warc = response.meta.get(WARC_META_KEY)
         fetched_at = (warc or {}).get("date") or datetime.now(timezone.utc).isoformat()
         try:
             result = await extract_in_pool(
@@ -254,12 +276,19 @@ class ArchiveSpider(scrapy.Spider):
         except Exception:
             logger.exception("Extraction failed on %s (the response is archived)", response.url)
             stats.inc_value("extract/error")
+            mark(warc, "error")
             return
         if result.fields is None:
             logger.debug("No article at %s: %s", response.url, result.skipped)
             stats.inc_value("articles/skipped")
+            mark(warc, "not_article")
             return
         for warning in result.warnings:
             logger.warning("Extraction of %s: %s", response.url, warning)
             stats.inc_value("extract/" + warning.split(" ")[0])
-        yield ArticleItem(outlet=self.name, warc=warc, fetched_at=fetched_at, **result.fields)
+        item = ArticleItem(outlet=self.name, warc=warc, fetched_at=fetched_at, **result.fields)
+        archived = response.meta.get(ARCHIVED_ITEM_KEY)
+        if archived and archived.get("text") == item.text:
+            # A replay: the archive says which revision this capture was.
+            item.revision = archived.get("revision")
+        yield item

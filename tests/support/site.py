@@ -24,6 +24,8 @@ class Route:
     content_type: str = "text/html; charset=UTF-8"
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    #: Answer If-None-Match with 304 when the ETag matches (as nginx does for static files).
+    conditional: bool = True
 
 
 class FixtureSite:
@@ -76,6 +78,8 @@ class FixtureSite:
             "Vary": "Accept-Encoding",
             **route.headers,
         }
+        if route.conditional and request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag, "Cache-Control": "max-age=60"})
         if "gzip" in request.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"

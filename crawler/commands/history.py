@@ -1,0 +1,57 @@
+"""``scrapy history URL``: every capture of an article and the diffs between its text revisions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.state import ArchiveState
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "URL"
+
+    def short_desc(self) -> str:
+        return "List the captures of an article and show the diffs between its revisions"
+
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--no-diff", action="store_true", help="list captures and revisions only")
+
+    def run(self, args, opts) -> None:
+        if len(args) != 1:
+            raise UsageError("history takes exactly one URL")
+        url = args[0]
+        path = Path(self.settings.get("ARCHIVE_DIR")) / ArchiveState.FILENAME
+        if not path.exists():
+            print(f"history: no archive state at {path}", file=sys.stderr)
+            self.exitcode = 1
+            return
+        state = ArchiveState(path.parent)
+        try:
+            captures, revisions = state.captures(url), state.revisions(url)
+        finally:
+            state.close()
+        if not captures:
+            print(f"history: {url} was never captured (archive {path.parent})", file=sys.stderr)
+            self.exitcode = 1
+            return
+        by_record = {r.record_id: r.revision for r in revisions}
+        print(f"{url}\n\n{len(captures)} captures, {len(revisions)} text revisions\n")
+        print(f"{'fetched (UTC)':<29}{'status':>7}  {'record':<9}{'revision':>9}  WARC file @ offset")
+        for c in captures:
+            revision = by_record.get(c.record_id, "")
+            print(f"{c.fetched_at:<29}{c.status or '':>7}  {c.record_type:<9}{revision!s:>9}  {c.warc_file} @ {c.warc_offset}")
+        if opts.no_diff:
+            return
+        for revision in revisions[1:]:
+            print(f"\n--- revision {revision.revision} ({revision.fetched_at}) ---")
+            print(revision.diff or "(no diff stored)", end="")

@@ -1,0 +1,196 @@
+"""The archive's memory between runs: an embedded SQLite database, no server.
+
+``ARCHIVE_DIR/state.sqlite3`` (WAL mode, safe for overlapping readers and one
+writer at a time) holds, per URL, every capture (time, WARC file and record,
+status, payload digest, ETag and Last-Modified) and every revision of the
+extracted text (hash, text, unified diff against the previous revision). The
+WARC files stay the source of truth: the state is what makes the next run
+incremental and what ``scrapy history`` reads.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    spider TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    record_type TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER,
+    record_id TEXT NOT NULL,
+    payload_digest TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    -- what became of the capture: article, unchanged, not_modified, not_article, error;
+    -- NULL until it was processed to the end (a crash in between leaves it NULL)
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures (url, fetched_at);
+CREATE INDEX IF NOT EXISTS captures_file ON captures (warc_file);
+CREATE TABLE IF NOT EXISTS revisions (
+    url TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    spider TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    diff TEXT,
+    PRIMARY KEY (url, revision)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Capture:
+    url: str
+    spider: str
+    fetched_at: str
+    status: int | None
+    record_type: str
+    warc_file: str
+    warc_offset: int | None
+    record_id: str
+    payload_digest: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class Revision:
+    url: str
+    revision: int
+    spider: str
+    fetched_at: str
+    record_id: str
+    text_hash: str
+    text: str
+    diff: str | None
+
+
+def text_hash(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unified_diff(old: str, new: str, url: str, old_label: str, new_label: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        fromfile=f"{url} ({old_label})", tofile=f"{url} ({new_label})",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+class ArchiveState:
+    """One connection to the state database (use it from one thread)."""
+
+    FILENAME = "state.sqlite3"
+
+    def __init__(self, archive_dir: str | Path) -> None:
+        path = Path(archive_dir) / self.FILENAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- captures -----------------------------------------------------------------
+    def record_capture(self, capture: Capture) -> None:
+        self.db.execute(
+            "INSERT INTO captures (url, spider, fetched_at, status, record_type, warc_file, warc_offset,"
+            " record_id, payload_digest, etag, last_modified) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (capture.url, capture.spider, capture.fetched_at, capture.status, capture.record_type, capture.warc_file,
+             capture.warc_offset, capture.record_id, capture.payload_digest, capture.etag, capture.last_modified),
+        )
+
+    def captures(self, url: str) -> list[Capture]:
+        rows = self.db.execute(
+            "SELECT url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest,"
+            " etag, last_modified FROM captures WHERE url = ? ORDER BY fetched_at, id", (url,),
+        ).fetchall()
+        return [Capture(*row) for row in rows]
+
+    def last_processed(self, url: str) -> Capture | None:
+        """The newest capture of a URL that served content (200 or 304) and was processed to the end."""
+        row = self.db.execute(
+            "SELECT url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest,"
+            " etag, last_modified FROM captures WHERE url = ? AND status IN (200, 304)"
+            " AND outcome IS NOT NULL AND outcome != 'error' ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return Capture(*row) if row else None
+
+    def set_outcome(self, record_id: str, outcome: str) -> None:
+        self.db.execute("UPDATE captures SET outcome = ? WHERE record_id = ?", (outcome, record_id))
+
+    def last_payload(self, url: str) -> Capture | None:
+        """The newest full response (not a revisit) of a URL: what a revisit refers to."""
+        row = self.db.execute(
+            "SELECT url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest,"
+            " etag, last_modified FROM captures WHERE url = ? AND record_type = 'response' AND status = 200"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return Capture(*row) if row else None
+
+    def forget_records(self, warc_file: str, from_offset: int) -> int:
+        """Drop captures of records cut from a recovered WARC file."""
+        cursor = self.db.execute(
+            "DELETE FROM captures WHERE warc_file = ? AND warc_offset >= ?", (warc_file, from_offset)
+        )
+        return cursor.rowcount
+
+    # -- revisions ------------------------------------------------------------------
+    def last_revision(self, url: str) -> Revision | None:
+        row = self.db.execute(
+            "SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions"
+            " WHERE url = ? ORDER BY revision DESC LIMIT 1", (url,),
+        ).fetchone()
+        return Revision(*row) if row else None
+
+    def revisions(self, url: str) -> list[Revision]:
+        rows = self.db.execute(
+            "SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions"
+            " WHERE url = ? ORDER BY revision", (url,),
+        ).fetchall()
+        return [Revision(*row) for row in rows]
+
+    def revision(self, url: str, number: int) -> Revision | None:
+        row = self.db.execute(
+            "SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions"
+            " WHERE url = ? AND revision = ?", (url, number),
+        ).fetchone()
+        return Revision(*row) if row else None
+
+    def add_revision(self, url: str, spider: str, fetched_at: str, record_id: str, text: str) -> tuple[Revision, bool]:
+        """Store the text if it differs from the last revision: (current revision, whether it is new)."""
+        digest = text_hash(text)
+        last = self.last_revision(url)
+        if last is not None and last.text_hash == digest:
+            return last, False
+        number = 1 if last is None else last.revision + 1
+        diff = None
+        if last is not None:
+            diff = unified_diff(last.text, text, url, f"revision {last.revision}, {last.fetched_at}",
+                                f"revision {number}, {fetched_at}")
+        self.db.execute(
+            "INSERT INTO revisions (url, revision, spider, fetched_at, record_id, text_hash, text, diff)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (url, number, spider, fetched_at, record_id, digest, text, diff),
+        )
+        return Revision(url, number, spider, fetched_at, record_id, digest, text, diff), True
+
+    def known_urls(self, spider: str) -> int:
+        return self.db.execute("SELECT COUNT(DISTINCT url) FROM revisions WHERE spider = ?", (spider,)).fetchone()[0]

@@ -1,0 +1,255 @@
+"""Scheduled runs: incremental fetching, revisit records, edit tracking, the lock, crash recovery."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from crawler.state import ArchiveState
+from tests.support.moscowtimes_site import FIXTURES, moscowtimes_site
+from tests.support.run import ENV, PROJECT, command, scrapy
+from tests.support.warcs import records, warcio_check
+
+A75651 = "/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651"
+A87242 = "/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242"
+A90011 = "/2025/03/14/why-the-military-hotline-still-matters-a90011"
+VIDEO = "/2024/12/04/video-inside-a-drone-factory-a87230"
+GALLERY = "/2024/12/03/gallery-winter-in-moscow-a87220"
+NEW = ["/2025/03/20/hotline-tested-again-a90100", "/2025/03/21/generals-agree-on-notification-rules-a90101"]
+OLD_SENTENCE = "It did not mention Ukraine or any other topic."
+NEW_SENTENCE = "It did not mention Ukraine, the ministry said in a later correction."
+
+
+def crawlall(site, archive: Path, *extra: str) -> subprocess.CompletedProcess:
+    line = command("crawlall", "moscowtimes", "-a", f"site={site.base}", *extra, archive=archive)
+    return subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True, timeout=180)
+
+
+def rss(site, entries: list[tuple[str, str, datetime]]) -> str:
+    items = "".join(
+        f"<item><title>{title}</title><link>{site.base}{path}</link><guid>{site.base}{path}</guid>"
+        f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>"
+        for title, path, when in entries
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>News</title><link>{site.base}</link>{items}</channel></rss>'
+
+
+def new_page(path: str, title: str) -> str:
+    page = (FIXTURES / "pages" / "a90011.html").read_text(encoding="utf-8")
+    return page.replace(A90011, path).replace("Why the Military Hotline Still Matters", title)
+
+
+def warc_records(archive: Path) -> list:
+    out = []
+    for path in sorted((archive / "warc" / "moscowtimes").glob("*.warc.gz")):
+        out += [(path, *r) for r in records(path)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    site = moscowtimes_site(server)
+    work = tmp_path_factory.mktemp("incremental")
+    archive = work / "archive"
+
+    first = crawlall(site, archive)
+    first_requests = list(site.requests)
+    time.sleep(1.2)  # the feed's new dates must be later than the first captures
+
+    # The site moves on: two new articles, one edited, one unchanged (answers 304),
+    # the video page served again byte for byte by a server that ignores If-None-Match.
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    edited = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8").replace(OLD_SENTENCE, NEW_SENTENCE)
+    (work / "a87242.html").write_text(edited, encoding="utf-8")
+    site.add(A87242, work / "a87242.html")
+    for path, title in zip(NEW, ["Hotline Tested Again", "Generals Agree on Notification Rules"]):
+        (work / path.rsplit("-", 1)[-1]).write_text(new_page(path, title), encoding="utf-8")
+        site.add(path, work / path.rsplit("-", 1)[-1])
+    site.add(VIDEO, FIXTURES / "pages" / "video.html", conditional=False)
+    feed = rss(site, [
+        ("edited", A87242, now), ("unchanged", A90011, now), ("video", VIDEO, now),
+        ("new 1", NEW[0], now), ("new 2", NEW[1], now),
+        ("old", A75651, datetime(2021, 11, 23, 21, 22, tzinfo=timezone.utc)),
+    ])
+    (work / "news.xml").write_text(feed, encoding="utf-8")
+    site.add("/rss/news", work / "news.xml", "application/rss+xml; charset=UTF-8")
+
+    second = crawlall(site, archive)
+    second_requests = site.requests[len(first_requests):]
+    yield site, archive, first, second, first_requests, second_requests
+    server.stop()
+
+
+def test_first_run_archives_every_article(two_runs):
+    site, archive, first, *_ = two_runs
+    assert first.returncode == 0, first.stderr[-3000:]
+    report = json.loads(sorted((archive / "runs").glob("*.json"))[0].read_text())
+    (summary,) = report["spiders"]
+    assert summary["new"] == 3 and summary["updated"] == 0 and not summary["failed"]
+    assert "moscowtimes" in first.stdout and "new" in first.stdout
+
+
+def test_second_run_fetches_only_what_it_must(two_runs):
+    site, archive, first, second, _, requests = two_runs
+    assert second.returncode == 0, second.stderr[-3000:]
+    paths = [r.path for r in requests]
+    for path in (A87242, A90011, VIDEO, *NEW):
+        assert paths.count(path) == 1, path
+    for path in (A75651, GALLERY):
+        assert path not in paths, f"{path} is known and was not announced as changed"
+    conditional = {r.path: r.headers.get("If-None-Match") for r in requests}
+    assert conditional[A87242] and conditional[A90011] and conditional[NEW[0]] is None
+    report = json.loads(sorted((archive / "runs").glob("*.json"))[-1].read_text())
+    (summary,) = report["spiders"]
+    assert (summary["new"], summary["updated"], summary["unchanged"]) == (2, 1, 1)
+
+
+def test_revisit_records_instead_of_second_copies(two_runs):
+    site, archive, *_ = two_runs
+    recs = warc_records(archive)
+    by_url: dict[str, list] = {}
+    for path, kind, headers, http, payload in recs:
+        if kind in ("response", "revisit"):
+            by_url.setdefault(headers.get_header("WARC-Target-URI"), []).append((kind, headers, http, payload))
+    first, second = by_url[site.base + A90011]
+    assert first[0] == "response" and second[0] == "revisit"
+    assert second[1].get_header("WARC-Profile").endswith("/revisit/server-not-modified")
+    assert http_status(second[2]) == "304"
+    assert second[1].get_header("WARC-Refers-To-Target-URI") == site.base + A90011
+    assert second[1].get_header("WARC-Refers-To-Date") == first[1].get_header("WARC-Date")
+    video_first, video_second = by_url[site.base + VIDEO]
+    assert video_second[0] == "revisit" and video_second[3] == b""
+    assert video_second[1].get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
+    assert video_second[1].get_header("WARC-Payload-Digest") == video_first[1].get_header("WARC-Payload-Digest")
+    edited_first, edited_second = by_url[site.base + A87242]
+    assert edited_second[0] == "response"
+    for path in {r[0] for r in recs}:
+        assert warcio_check(path).returncode == 0
+
+
+def http_status(http) -> str:
+    return http.get_statuscode()
+
+
+def test_edit_becomes_revision_two_with_its_diff(two_runs):
+    site, archive, *_ = two_runs
+    base = archive / "text" / "moscowtimes" / A87242.lstrip("/")
+    first = base.with_name(base.name + ".md").read_text(encoding="utf-8")
+    second = base.with_name(base.name + ".r2.md").read_text(encoding="utf-8")
+    diff = base.with_name(base.name + ".r2.diff").read_text(encoding="utf-8")
+    assert OLD_SENTENCE in first and NEW_SENTENCE not in first
+    assert NEW_SENTENCE in second and "revision: 2" in second
+    assert f"-{OLD_SENTENCE}\n" in diff and f"+{NEW_SENTENCE}\n" in diff
+    state = ArchiveState(archive)
+    try:
+        revisions = state.revisions(site.base + A87242)
+        assert [r.revision for r in revisions] == [1, 2] and revisions[1].diff == diff
+        assert [r.revision for r in state.revisions(site.base + A90011)] == [1]
+    finally:
+        state.close()
+
+
+def test_history_lists_captures_and_diffs(two_runs):
+    site, archive, *_ = two_runs
+    run = scrapy("history", site.base + A87242, archive=archive)
+    assert run.returncode == 0, run.log
+    assert "2 captures, 2 text revisions" in run.log
+    assert f"+{NEW_SENTENCE}" in run.log and "--- revision 2" in run.log
+
+
+def test_replay_serves_either_capture(two_runs, tmp_path):
+    site, archive, first, second, first_requests, _ = two_runs
+    stamp = first_capture_stamp(archive, site.base + A87242)
+    old = scrapy("crawl", "moscowtimes", "-a", f"url={site.base}{A87242},{site.base}{A90011}",
+                 "-s", f"REPLAY_WARC={archive / 'warc'}", "-s", f"REPLAY_AT={stamp}",
+                 archive=tmp_path / "old", items=tmp_path / "old.jsonl")
+    new = scrapy("crawl", "moscowtimes", "-a", f"url={site.base}{A87242},{site.base}{A90011}",
+                 "-s", f"REPLAY_WARC={archive / 'warc'}", archive=tmp_path / "new", items=tmp_path / "new.jsonl")
+    assert old.returncode == new.returncode == 0
+    old_items = {i["url"]: i for i in old.items}
+    new_items = {i["url"]: i for i in new.items}
+    assert OLD_SENTENCE in old_items[site.base + A87242]["text"] and old_items[site.base + A87242]["revision"] == 1
+    assert NEW_SENTENCE in new_items[site.base + A87242]["text"] and new_items[site.base + A87242]["revision"] == 2
+    # The newest capture of A90011 is a 304 revisit: replay serves the original payload.
+    assert new_items[site.base + A90011]["text"] == old_items[site.base + A90011]["text"]
+
+
+def first_capture_stamp(archive: Path, url: str) -> str:
+    state = ArchiveState(archive)
+    try:
+        fetched = state.captures(url)[0].fetched_at
+    finally:
+        state.close()
+    return fetched.replace("-", "").replace("T", "").replace(":", "")[:14]
+
+
+def test_two_runs_started_together_one_waits_out(tmp_path):
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    try:
+        site = moscowtimes_site(server)
+        site.delay = 0.2
+        line = command("crawlall", "moscowtimes", "-a", f"site={site.base}", archive=tmp_path)
+        first = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and not site.requests:
+            time.sleep(0.05)
+        second = subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True, timeout=60)
+        first_out, first_err = first.communicate(timeout=120)
+    finally:
+        server.stop()
+    assert second.returncode == 75, second.stderr[-2000:]
+    assert "another run holds" in second.stderr and "not starting" in second.stderr
+    assert first.returncode == 0, first_err[-2000:]
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 1
+
+
+def test_a_run_killed_mid_crawl_is_recovered_by_the_next(tmp_path):
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    try:
+        site = moscowtimes_site(server)
+        site.delay = 0.25
+        line = command("crawlall", "moscowtimes", "-a", f"site={site.base}", archive=tmp_path)
+        victim = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        warc_dir = tmp_path / "warc" / "moscowtimes"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            opened = list(warc_dir.glob("*.open")) if warc_dir.exists() else []
+            if opened and opened[0].stat().st_size > 6000:
+                break
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        leftover = list(warc_dir.glob("*.open"))
+        assert leftover, "the killed run left no open WARC file"
+        site.delay = 0.0
+        run = crawlall(site, tmp_path)
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Recovered" in run.stderr and "left open by a crash" in run.stderr
+    assert not list(warc_dir.glob("*.open"))
+    record_ids = set()
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        assert warcio_check(path).returncode == 0
+        record_ids |= {h.get_header("WARC-Record-ID") for _, h, _, _ in records(path)}
+    state = ArchiveState(tmp_path)
+    try:
+        captured = {row[0] for row in state.db.execute("SELECT record_id FROM captures")}
+        revised = {row[0] for row in state.db.execute("SELECT record_id FROM revisions")}
+    finally:
+        state.close()
+    assert captured <= record_ids and revised <= record_ids, "state points at records no WARC holds"
+    texts = list((tmp_path / "text" / "moscowtimes").rglob("*.md"))
+    assert len(texts) == 3
