@@ -253,3 +253,18 @@ def test_a_run_killed_mid_crawl_is_recovered_by_the_next(tmp_path):
     assert captured <= record_ids and revised <= record_ids, "state points at records no WARC holds"
     texts = list((tmp_path / "text" / "moscowtimes").rglob("*.md"))
     assert len(texts) == 3
+
+
+def test_a_spider_that_fetches_nothing_fails_the_run(tmp_path):
+    line = command("crawlall", "moscowtimes", "-a", "site=http://127.0.0.1:9", "-s", "RETRY_TIMES=0", archive=tmp_path)
+    run = subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "FAILED: fetched nothing" in run.stdout
+    report = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
+    assert report["failed"] == ["moscowtimes"]
+
+
+def test_unknown_spider_is_a_usage_error(tmp_path):
+    run = subprocess.run(command("crawlall", "nosuchoutlet", archive=tmp_path), cwd=PROJECT, env=ENV,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "unknown spider" in run.stderr
