@@ -22,6 +22,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.metadata import extract_metadata
 
+from crawler.extraction.boilerplate import is_generic_boilerplate
 from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
 from crawler.extraction.rules import PageRules
@@ -98,8 +99,9 @@ def _language(tag: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
-def _body_tree(tree, rules: PageRules):
-    """A new document holding only the article's lead and body, pruned."""
+def _body_tree(tree, rules: PageRules) -> tuple[Any, bool]:
+    """A new document holding only the article's lead and body, pruned; and whether
+    the outlet's rules found them (else the whole pruned page comes back)."""
     for selector in rules.remove:
         for node in _select(tree, selector):
             node.drop_tree()
@@ -114,7 +116,7 @@ def _body_tree(tree, rules: PageRules):
     else:
         bodies = [scope] if scope is not tree else []
     if not leads and not bodies:
-        return tree
+        return tree, False
     # One container holding lead and body side by side, so that trafilatura
     # reads them as one text instead of choosing between them.
     document = lxml_html.document_fromstring("<html><head></head><body><article><div></div></article></body></html>")
@@ -134,29 +136,44 @@ def _body_tree(tree, rules: PageRules):
             paragraph.text = body.text
             container.append(paragraph)
         container.extend(list(body))
-    return document
+    return document, True
 
 
-def _body_paragraphs(tree, url: str, rules: PageRules) -> list[str]:
-    text = trafilatura.extract(
-        tree,
-        url=url,
-        output_format="txt",
-        favor_recall=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        deduplicate=False,
-        with_metadata=False,
-    )
-    paragraphs = [normalize_text(line) for line in (text or "").split("\n")]
+#: A generic extraction shorter than this is checked against trafilatura's recall mode.
+GENERIC_MIN_WORDS = 50
+_TRAFILATURA_OPTIONS = dict(
+    output_format="txt",
+    include_comments=False,
+    include_tables=True,
+    include_images=False,
+    include_links=False,
+    deduplicate=False,
+    with_metadata=False,
+)
+
+
+def _trafilatura_text(tree, url: str, targeted: bool) -> str:
+    """Body text. Cut down by outlet rules, the page is read generously (favor_recall);
+    a whole page without rules is read strictly (favor_precision), falling back to
+    recall mode when that finds next to nothing."""
+    if targeted:
+        return trafilatura.extract(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
+    strict = trafilatura.extract(copy.deepcopy(tree), url=url, favor_precision=True, **_TRAFILATURA_OPTIONS) or ""
+    if len(strict.split()) >= GENERIC_MIN_WORDS:
+        return strict
+    generous = trafilatura.extract(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
+    return generous if len(generous.split()) > 1.2 * len(strict.split()) else strict
+
+
+def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool) -> list[str]:
+    text = _trafilatura_text(tree, url, targeted)
+    paragraphs = [normalize_text(line) for line in text.split("\n")]
     patterns = [re.compile(p, re.I) for p in rules.drop_paragraphs]
     kept = []
     for paragraph in paragraphs:
         if not paragraph:
             continue
-        if any(p.match(paragraph) for p in patterns):
+        if any(p.match(paragraph) for p in patterns) or is_generic_boilerplate(paragraph):
             continue
         if any(b in paragraph for b in rules.boilerplate):
             logger.debug("Dropped a boilerplate paragraph on %s: %.60s", url, paragraph)
@@ -274,8 +291,6 @@ def extract_article(
 
     meta = page_metadata(tree, url)
     ld = meta.article
-    if not ld and meta.types & MEDIA_TYPES:
-        return ExtractionResult(skipped=f"media page ({', '.join(sorted(meta.types & MEDIA_TYPES))})")
     scope_nodes = _select(tree, rules.article) if rules.article else []
     scope = scope_nodes[0] if scope_nodes else tree
 
@@ -319,8 +334,8 @@ def extract_article(
     if image is None and meta.first("og:image"):
         image = {"url": meta.first("og:image"), "caption": None, "credit": None}
 
-    body_tree = _body_tree(copy.deepcopy(tree), rules)
-    paragraphs = _body_paragraphs(body_tree, url, rules)
+    body_tree, targeted = _body_tree(copy.deepcopy(tree), rules)
+    paragraphs = _body_paragraphs(body_tree, url, rules, targeted)
     text = join_paragraphs(paragraphs)
 
     fallback = None
@@ -339,6 +354,9 @@ def extract_article(
     published, modified, published_source = _dates(meta, rules, page, discovered, fallback, fetched)
 
     words = len(text.split())
+    if not ld and meta.types & MEDIA_TYPES and words < min_words:
+        # A video, audio or gallery page: its JSON-LD describes media, and it has no article text.
+        return ExtractionResult(skipped=f"media page ({', '.join(sorted(meta.types & MEDIA_TYPES))})")
     access, truncated = _access(ld, scope, rules, words, min_words)
     result = ExtractionResult(
         fields={
