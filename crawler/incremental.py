@@ -42,9 +42,9 @@ class IncrementalState:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         if not settings.getbool("INCREMENTAL_ENABLED"):
-            raise NotConfigured("INCREMENTAL_ENABLED is off")
+            raise NotConfigured  # INCREMENTAL_ENABLED is off
         if settings.get("REPLAY_WARC"):
-            raise NotConfigured("a replay is not incremental")
+            raise NotConfigured  # a replay is not incremental
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

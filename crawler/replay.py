@@ -12,6 +12,7 @@ crawl goes on.
 from __future__ import annotations
 
 import bisect
+import gzip
 import ipaddress
 import json
 import logging
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
+#: request.meta key pinning one capture to serve (``scrapy extract`` goes through every capture).
+REPLAY_CAPTURE_KEY = "replay_capture"
 #: request.meta key of the item the archive holds for a replayed response (its conversion record).
 ARCHIVED_ITEM_KEY = "archived_item"
 #: Above project (20) and spider (30) settings, below the command line (40).
@@ -88,6 +91,8 @@ class Capture:
     refers_to_uri: str | None = field(compare=False, default=None)
     refers_to_date: str | None = field(compare=False, default=None)
     profile: str | None = field(compare=False, default=None)
+    status: int | None = field(compare=False, default=None)
+    mime: str | None = field(compare=False, default=None)
 
     def ref(self) -> dict:
         return {
@@ -144,6 +149,13 @@ class ReplayIndex:
                     if not uri:
                         continue
                     date_text = headers.get_header("WARC-Date") or ""
+                    http = record.http_headers
+                    status = None
+                    if http is not None and http.statusline:
+                        try:
+                            status = int(http.get_statuscode())
+                        except (TypeError, ValueError):
+                            status = None
                     capture = Capture(
                         date=_parse_warc_date(date_text),
                         url=uri,
@@ -156,6 +168,8 @@ class ReplayIndex:
                         refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
                         refers_to_date=headers.get_header("WARC-Refers-To-Date"),
                         profile=headers.get_header("WARC-Profile"),
+                        status=status,
+                        mime=(http.get_header("Content-Type") or "").split(";")[0].strip().lower() if http else None,
                     )
                     self._add(capture)
         except Exception as exc:  # a broken file still serves what was read
@@ -168,6 +182,20 @@ class ReplayIndex:
         bisect.insort(self.by_canonical.setdefault(canonicalize_url(capture.url), []), capture)
         if capture.record_type == "response" and capture.payload_digest:
             self.by_digest.setdefault(capture.payload_digest, capture)
+
+    def add_html_file(self, path: Path, url: str) -> Capture:
+        """A saved HTML page (plain or .gz) served as a capture of ``url``."""
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        capture = Capture(
+            date=stamp, url=url, path=path, offset=0, record_id="", record_type="file", status=200, mime="text/html",
+            warc_date=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        self._add(capture)
+        return capture
+
+    def captures(self) -> list[Capture]:
+        """Every capture, in file and offset order."""
+        return sorted((c for cs in self.by_url.values() for c in cs), key=lambda c: (str(c.path), c.offset))
 
     def lookup(self, url: str, at: datetime | None = None) -> Capture | None:
         captures = self.by_url.get(url) or self.by_canonical.get(canonicalize_url(url))
@@ -190,6 +218,10 @@ class ReplayIndex:
         return None
 
     def load(self, capture: Capture) -> ArchivedResponse:
+        if capture.record_type == "file":
+            data = capture.path.read_bytes()
+            body = gzip.decompress(data) if capture.path.name.endswith(".gz") else data
+            return ArchivedResponse(capture.url, 200, None, [("Content-Type", "text/html")], body, None, capture)
         record_type, status, protocol, headers, body, ip = _read_record(capture)
         if record_type == "revisit":
             original = self.original_of(capture)
@@ -268,12 +300,13 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         super().__init__(crawler)
         settings = crawler.settings
         source = settings.get("REPLAY_WARC")
-        if not source:
+        if not source and not settings.get("REPLAY_INDEX"):
             raise NotConfigured("REPLAY_WARC is not set")
         self.at = parse_replay_at(settings.get("REPLAY_AT"))
         self.stats = crawler.stats
-        # One index per crawl, shared by the http and https handler instances.
-        self.index = _indexes.get(crawler)
+        # One index per crawl, shared by the http and https handler instances
+        # (or handed over whole by ``scrapy extract`` as REPLAY_INDEX).
+        self.index = settings.get("REPLAY_INDEX") or _indexes.get(crawler)
         if self.index is None:
             self.index = _indexes[crawler] = ReplayIndex(source)
             logger.info("Replaying from the archive: %s", self.index.summary())
@@ -281,7 +314,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
                 logger.error("Replay: no response records found in %s", source)
 
     async def download_request(self, request: Request) -> Response:
-        capture = self.index.lookup(request.url, self.at) if request.method == "GET" else None
+        capture = request.meta.get(REPLAY_CAPTURE_KEY)
+        if capture is None and request.method == "GET":
+            capture = self.index.lookup(request.url, self.at)
         if capture is None:
             self.stats.inc_value("replay/miss")
             logger.error("Replay: not in the archive: %s %s", request.method, request.url)
@@ -327,7 +362,7 @@ class ReplayAddon:
     handler = "crawler.replay.ReplayDownloadHandler"
 
     def update_settings(self, settings: Settings) -> None:
-        if not settings.get("REPLAY_WARC"):
+        if not (settings.get("REPLAY_WARC") or settings.get("REPLAY_INDEX")):
             return
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
         handlers.update({"http": self.handler, "https": self.handler})

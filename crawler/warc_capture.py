@@ -125,9 +125,10 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED"):
-            raise NotConfigured("WARC_ENABLED is off")
+            raise NotConfigured  # WARC_ENABLED is off
         if settings.get("REPLAY_WARC") and not settings.getbool("REPLAY_WRITE_WARC"):
-            raise NotConfigured("replaying; set REPLAY_WRITE_WARC to archive a replay")
+            logger.info("Replaying: no WARC is written (set REPLAY_WRITE_WARC to archive a replay)")
+            raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

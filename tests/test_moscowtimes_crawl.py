@@ -184,3 +184,13 @@ def test_crawl_shows_politeness_settings(crawl):
     _, run = crawl
     assert "'ROBOTSTXT_OBEY': True" in run.log or "robotstxt/request_count" in run.log
     assert "robotstxt/response_status_count/200" in run.log
+
+
+def test_scrapy_extract_over_the_crawls_warc_equals_the_crawls_items(crawl, tmp_path):
+    archive, run = crawl
+    out = tmp_path / "extracted.jsonl"
+    extract = scrapy("extract", str(archive / "warc"), "--spider", "moscowtimes", "-o", str(out), archive=tmp_path)
+    assert extract.returncode == 0, extract.log
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(items, key=lambda i: i["url"]) == sorted(run.items, key=lambda i: i["url"])
+    assert "5 HTML captures (moscowtimes: 5)" in extract.log and "-> 3 articles" in extract.log

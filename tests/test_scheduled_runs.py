@@ -268,3 +268,16 @@ def test_unknown_spider_is_a_usage_error(tmp_path):
     run = subprocess.run(command("crawlall", "nosuchoutlet", archive=tmp_path), cwd=PROJECT, env=ENV,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "unknown spider" in run.stderr
+
+
+def test_extract_resolves_revisits_to_their_payload(two_runs, tmp_path):
+    site, archive, *_ = two_runs
+    out = tmp_path / "all.jsonl"
+    run = scrapy("extract", str(archive / "warc"), "--spider", "moscowtimes", "-o", str(out), archive=tmp_path)
+    assert run.returncode == 0, run.log
+    items = [json.loads(line) for line in out.read_text().splitlines()]
+    a90011 = [i for i in items if i["url"] == site.base + A90011]
+    assert len(a90011) == 2, "both captures, the response and the 304 revisit, re-extract"
+    assert a90011[0]["text"] == a90011[1]["text"] and a90011[0]["warc"]["record_id"] != a90011[1]["warc"]["record_id"]
+    texts = {i["text"] for i in items if i["url"] == site.base + A87242}
+    assert len(texts) == 2 and any(NEW_SENTENCE in t for t in texts)

@@ -25,7 +25,7 @@ class TextFilePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("TEXT_FILES_ENABLED"):
-            raise NotConfigured("TEXT_FILES_ENABLED is off")
+            raise NotConfigured  # TEXT_FILES_ENABLED is off
         return cls(crawler)
 
     def open_spider(self) -> None:

@@ -29,6 +29,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from crawler.discovery import Entry, parse_feed, parse_sitemap
+from crawler.extraction.normalize import parse_datetime
 from crawler.extraction.pool import extract_in_pool, get_executor
 from crawler.extraction.rules import PageRules
 from crawler.incremental import IncrementalState
@@ -86,8 +87,11 @@ class ArchiveSpider(scrapy.Spider):
     feed_link_pattern: ClassVar[str] = r"(rss|feed|atom)"
     #: Regular expressions on the URL path of an article page.
     article_patterns: ClassVar[tuple[str, ...]] = ()
-    #: What the outlet's pages look like.
+    #: What the outlet's pages look like (now).
     rules: ClassVar[PageRules] = PageRules()
+    #: Earlier page designs: ((valid_until "YYYY-MM-DD", PageRules), ...). A capture is read
+    #: with the rules valid at its WARC-Date, so a redesign does not break re-extraction.
+    rules_history: ClassVar[tuple[tuple[str, PageRules], ...]] = ()
     #: Languages the outlet publishes in (for the outlets table).
     languages: ClassVar[tuple[str, ...]] = ("en",)
     #: Paywall: "none", "metered", "hard" (for the outlets table).
@@ -246,6 +250,18 @@ class ArchiveSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
+    @classmethod
+    def rules_for(cls, when: str | datetime | None) -> PageRules:
+        """The rules that were valid at a capture's date (the current ones by default)."""
+        moment = parse_datetime(when) if isinstance(when, str) else when
+        if moment is None:
+            return cls.rules
+        day = moment.astimezone(timezone.utc).date().isoformat()
+        for valid_until, rules in sorted(cls.rules_history):
+            if day < valid_until:
+                return rules
+        return cls.rules
+
     # -- articles ----------------------------------------------------------------
     async def parse_article(self, response):
         stats = self.crawler.stats
@@ -268,7 +284,7 @@ class ArchiveSpider(scrapy.Spider):
                 self.executor,
                 response.text,
                 url=response.url,
-                rules=self.rules,
+                rules=self.rules_for(fetched_at),
                 fetched_at=fetched_at,
                 discovered=response.meta.get("discovered"),
                 min_words=self.min_words,

@@ -1,0 +1,181 @@
+"""``scrapy extract PATH... [--spider NAME] [--url URL] [-o FILE]``: re-extract an archive, offline.
+
+PATH is a WARC file, a saved HTML page (``.html``, ``.htm``, optionally ``.gz``) or a
+directory of them. Every HTML capture (response records, and revisit records
+resolved to the payload they stand for) goes through exactly the path of a live
+crawl: replayed by the download handler, decoded by Scrapy's middlewares,
+extracted by the outlet spider's ``parse_article`` with the rules valid at the
+capture's WARC-Date. The outlet is picked by the page's domain from the spider
+registry (``--spider`` forces one); pages of unknown domains get the generic
+extraction. Output: JSON lines, one item per article, the fields of a crawl's items.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+from scrapy.exporters import JsonLinesItemExporter
+from tqdm import tqdm
+
+from crawler.extraction.article import parse_html
+from crawler.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayIndex
+from crawler.spiders.generic import GenericArticleSpider
+
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+HTML_TYPES = {"text/html", "application/xhtml+xml", None, ""}
+
+
+def input_files(args: list[str]) -> tuple[list[Path], list[Path]]:
+    warcs, pages = [], []
+    for arg in args:
+        path = Path(arg)
+        if not path.exists():
+            raise UsageError(f"no such file or directory: {path}", print_help=False)
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for candidate in candidates:
+            name = candidate.name.lower()
+            if name.endswith(WARC_SUFFIXES):
+                warcs.append(candidate)
+            elif name.endswith(HTML_SUFFIXES):
+                pages.append(candidate)
+    return warcs, pages
+
+
+def page_url(path: Path) -> str:
+    """A saved page's own URL (canonical link, og:url), or its file URI."""
+    import gzip
+
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    tree = parse_html(data)
+    for value in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
+        if value.strip().startswith("http"):
+            return value.strip()
+    return path.resolve().as_uri()
+
+
+def is_html_capture(capture: Capture) -> bool:
+    return capture.status in (200, 304, None) and capture.mime in HTML_TYPES
+
+
+def extraction_spider(base, captures: list[Capture]):
+    """The outlet's spider, started on archived captures instead of its feeds."""
+
+    class ExtractionSpider(base):
+        allowed_domains: list[str] = []
+
+        async def start(self):
+            for capture in captures:
+                yield Request(capture.url, callback=self.parse_article, dont_filter=True,
+                              meta={REPLAY_CAPTURE_KEY: capture})
+
+    ExtractionSpider.__name__ = f"{base.__name__}Extraction"
+    return ExtractionSpider
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "PATH... [--spider NAME] [--url URL] [-o FILE]"
+
+    def short_desc(self) -> str:
+        return "Re-extract articles from WARC files or saved HTML pages, offline"
+
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--spider", help="apply this outlet's rules to every page")
+        parser.add_argument("--url", help="only this URL (and the URL of a single saved page)")
+        parser.add_argument("-o", "--output", default="-", help="JSON lines file (default: standard output)")
+
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        if self.settings.getpriority("LOG_LEVEL") < 40:  # no -L or -s LOG_LEVEL given: quiet, a progress bar
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+
+    def run(self, args, opts) -> None:
+        if not args:
+            raise UsageError("extract needs at least one WARC file, HTML file or directory")
+        loader = self.crawler_process.spider_loader
+        if opts.spider and opts.spider not in loader.list():
+            raise UsageError(f"unknown spider {opts.spider!r}", print_help=False)
+        warcs, pages = input_files(args)
+        index = ReplayIndex(warcs)
+        for page in pages:
+            index.add_html_file(page, opts.url if (opts.url and len(pages) == 1) else page_url(page))
+        captures = [c for c in index.captures() if is_html_capture(c) and (not opts.url or c.url == opts.url)]
+        groups: dict[type, list[Capture]] = defaultdict(list)
+        by_domain = self._spiders_by_domain(loader)
+        for capture in captures:
+            spider = loader.load(opts.spider) if opts.spider else self._spider_for(capture.url, by_domain)
+            groups[spider].append(capture)
+
+        self.settings.setdict(
+            {
+                "REPLAY_WARC": ",".join(str(w) for w in warcs) or "(saved pages)",
+                "REPLAY_INDEX": index,
+                "ROBOTSTXT_OBEY": False,
+                "WARC_ENABLED": False,
+                "TEXT_FILES_ENABLED": False,
+                "INCREMENTAL_ENABLED": False,
+                "LOGSTATS_INTERVAL": 0,
+                "CONCURRENT_REQUESTS": 32,
+            },
+            priority="cmdline",
+        )
+        output = sys.stdout.buffer if opts.output == "-" else open(opts.output, "wb")
+        exporter = JsonLinesItemExporter(output, ensure_ascii=False)
+        exporter.start_exporting()
+        progress = tqdm(total=len(captures), desc="extract", unit="page", file=sys.stderr, disable=not captures)
+        counts = {"items": 0}
+
+        def scraped(item, response, spider):
+            exporter.export_item(item)
+            counts["items"] += 1
+
+        def received(response, request, spider):
+            progress.update(1)
+
+        for spider_cls, spider_captures in groups.items():
+            crawler = self.crawler_process.create_crawler(extraction_spider(spider_cls, spider_captures))
+            crawler.signals.connect(scraped, signal=signals.item_scraped)
+            crawler.signals.connect(received, signal=signals.response_received)
+            self.crawler_process.crawl(crawler)
+        if groups:
+            self.crawler_process.start()
+        progress.close()
+        exporter.finish_exporting()
+        if output is not sys.stdout.buffer:
+            output.close()
+        outlets = ", ".join(f"{cls.name}: {len(c)}" for cls, c in groups.items()) or "none"
+        print(
+            f"extract: {len(captures)} HTML captures ({outlets}) from {len(warcs)} WARC files and {len(pages)} pages"
+            f" -> {counts['items']} articles" + (f" in {opts.output}" if opts.output != "-" else ""),
+            file=sys.stderr,
+        )
+        for error in index.errors:
+            print(f"extract: {error}", file=sys.stderr)
+        self.exitcode = 1 if index.errors else 0
+
+    @staticmethod
+    def _spiders_by_domain(loader) -> list[tuple[str, type]]:
+        pairs = []
+        for name in loader.list():
+            spider = loader.load(name)
+            pairs += [(domain, spider) for domain in getattr(spider, "allowed_domains", []) or []]
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+    @staticmethod
+    def _spider_for(url: str, by_domain: list[tuple[str, type]]) -> type:
+        host = urlsplit(url).hostname or ""
+        for domain, spider in by_domain:
+            if host == domain or host.endswith("." + domain):
+                return spider
+        return GenericArticleSpider
