@@ -82,7 +82,8 @@ def ours(page: dict) -> dict:
     fetched = crawl.replace(" ", "T") + "+00:00" if crawl else None
     result = extract_article(_html(page["path"]), url=page["url"], fetched_at=fetched)
     fields = result.fields or {}
-    return {"title": fields.get("title"), "authors": fields.get("authors") or [], "date": fields.get("published"),
+    credited = (fields.get("authors") or []) + (fields.get("organizations") or [])
+    return {"title": fields.get("title"), "authors": credited, "date": fields.get("published"),
             "body": fields.get("text")}
 
 

@@ -14,7 +14,10 @@ class ArticleItem:
     canonical_url: str | None = None
     title: str | None = None
     subtitle: str | None = None
+    #: Persons credited, in byline order.
     authors: list[str] = field(default_factory=list)
+    #: Organizations credited: news agencies, an outlet's staff or desk, the publisher itself.
+    organizations: list[str] = field(default_factory=list)
     published: str | None = None
     modified: str | None = None
     #: Which evidence the published date came from (json-ld, meta, discovery, trafilatura).

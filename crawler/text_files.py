@@ -22,6 +22,7 @@ FRONT_MATTER_FIELDS = (
     "title",
     "subtitle",
     "authors",
+    "organizations",
     "published",
     "modified",
     "published_source",
@@ -61,7 +62,7 @@ def render(item) -> str:
         lines += [f"# {data['title']}", ""]
     if data.get("subtitle"):
         lines += [f"*{data['subtitle']}*", ""]
-    by = byline(data.get("authors") or [])
+    by = byline((data.get("authors") or []) + (data.get("organizations") or []))
     if by:
         lines += [by, ""]
     shown = _display_date(data.get("published"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extraction import PageRules, extract_article
-from crawler.extraction.article import split_names
+from crawler.extraction.people import credit, split_credit
 from crawler.extraction.normalize import join_paragraphs, normalize_text, parse_datetime
 from spiders.moscowtimes import MoscowTimesSpider
 
@@ -88,9 +88,20 @@ def test_normalization():
     assert parse_datetime("not a date") is None
 
 
-def test_split_names():
-    assert split_names("By Anna Petrova, James Whitfield and Oleg Sorokin") == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
-    assert split_names("AFP") == ["AFP"]
+def test_split_credit():
+    assert split_credit("By Anna Petrova, James Whitfield and Oleg Sorokin") == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
+    assert split_credit("Felix Schröder und Jörg Soldwisch, dpa") == ["Felix Schröder", "Jörg Soldwisch", "dpa"]
+    assert split_credit("Elena Oberholzer (obe)") == ["Elena Oberholzer"]
+    assert split_credit("Autor Monika Bolliger") == ["Monika Bolliger"]
+    assert split_credit("d.kuckelkorn@boersen-zeitung.de") == []
+    assert split_credit("105092") == []
+
+
+def test_persons_are_separated_from_organizations():
+    credited = credit(["Felix Schröder und Jörg Soldwisch, dpa", "Reuters", "Just the News Staff", "STERN.de"],
+                      site_names={"stern.de", "STERN"})
+    assert credited.persons == ["Felix Schröder", "Jörg Soldwisch"]
+    assert credited.organizations == ["dpa", "Reuters", "Just the News Staff", "STERN.de"]
 
 
 def _with_json_ld(html: str, **changes) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dateparser
+import htmldate
+import py3langid
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
@@ -24,13 +26,12 @@ from trafilatura.metadata import extract_metadata
 
 from crawler.extraction.boilerplate import is_generic_boilerplate
 from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
+from crawler.extraction.people import Credit, credit
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
 from crawler.extraction.rules import PageRules
 
 logger = logging.getLogger(__name__)
 
-_BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|автор[ыи]?:?)\s+", re.I)
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\bи\b|\bта\b|\bі\b)\s*", re.I)
 
 
 @dataclass
@@ -40,6 +41,8 @@ class ExtractionResult:
     fields: dict[str, Any] | None = None
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Things worth a DEBUG line and a stat, not a warning (e.g. a corrected language).
+    notes: list[str] = field(default_factory=list)
 
 
 def looks_binary(data: str | bytes) -> bool:
@@ -77,12 +80,6 @@ def _text_of(nodes) -> str | None:
     return None
 
 
-def split_names(text: str) -> list[str]:
-    """'By A, B and C' -> ['A', 'B', 'C']."""
-    text = _BYLINE_PREFIX.sub("", normalize_text(text))
-    return [name for name in (n.strip() for n in _NAME_SPLIT.split(text)) if name]
-
-
 def _unique(values) -> list:
     seen, out = set(), []
     for value in values:
@@ -90,6 +87,52 @@ def _unique(values) -> list:
             seen.add(value.lower())
             out.append(value)
     return out
+
+
+def _credit_from_metadata(meta: PageMetadata, site_names: set[str]) -> Credit:
+    """Persons from the first source that names any (JSON-LD, then meta tags); else its organizations."""
+    sources = [ld_names(meta.article.get("author"))]
+    author_meta = meta.first("author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author")
+    if author_meta and not author_meta.startswith("http"):
+        sources.append([author_meta])
+    organizations: Credit | None = None
+    for names in sources:
+        credited = credit(names, site_names)
+        if credited.persons:
+            return credited
+        if credited.organizations and organizations is None:
+            organizations = credited
+    return organizations or Credit()
+
+
+def strip_site_name(title: str, site_names: set[str]) -> str:
+    """'Headline | Site' or 'Headline - site.com' -> 'Headline' (only when the tail names the site)."""
+    squashed_names = {re.sub(r"[\W_]+", "", n.lower()) for n in site_names if n}
+    for _ in range(2):
+        match = _SITE_SUFFIX.match(title)
+        if not match:
+            break
+        tail = re.sub(r"[\W_]+", "", match.group(2).lower())
+        if tail and (any(tail == n or (len(n) > 3 and (n in tail or tail in n)) for n in squashed_names) or tail.isdigit()):
+            title = match.group(1).strip()
+        else:
+            break
+    return title
+
+
+_SITE_SUFFIX = re.compile(r"^(.*\S)\s*(?:\||–|—|-|·|•|::|ㅣ|：)\s*([^|–—·•ㅣ：]{1,60})$")
+
+
+def check_language(declared: str | None, text: str) -> tuple[str | None, str | None]:
+    """The declared language, checked against detection on the text (long enough texts only)."""
+    if len(text.split()) < 50:
+        return declared, None
+    detected, _ = py3langid.classify(text[:5000])
+    if declared is None:
+        return detected, f"language detected as {detected} (none declared)"
+    if detected != declared:
+        return detected, f"language declared {declared}, detected {detected}"
+    return declared, None
 
 
 def _language(tag: str | None) -> str | None:
@@ -214,6 +257,15 @@ def _page_dates(scope, rules: PageRules) -> tuple[str | None, str | None]:
     return published, modified
 
 
+def guess_date(tree, url: str) -> str | None:
+    """htmldate's reading of the page (the last resort for the publication date)."""
+    try:
+        return htmldate.find_date(copy.deepcopy(tree), url=url, original_date=True, extensive_search=False)
+    except Exception as exc:  # pragma: no cover - htmldate internals
+        logger.debug("htmldate failed on %s: %s", url, exc)
+        return None
+
+
 def _dates(meta: PageMetadata, rules: PageRules, page: tuple, discovered: dict, fallback, fetched: datetime | None):
     ld = meta.article
     candidates = [
@@ -222,11 +274,15 @@ def _dates(meta: PageMetadata, rules: PageRules, page: tuple, discovered: dict, 
          meta.first("article:modified_time", "og:updated_time")),
         ("page", page[0], page[1]),
         ("discovery", discovered.get("published"), None),
-        ("trafilatura", getattr(fallback, "date", None) if fallback else None, None),
+        ("htmldate", fallback, None),
     ]
     published = modified = None
     source = None
     for name, pub, mod in candidates:
+        if callable(pub):
+            if published is not None:
+                break
+            pub = pub()  # the last resort is the costly one: only when needed
         moment = parse_datetime(pub, rules.timezone) if isinstance(pub, str) else None
         if moment and fetched and moment > fetched:
             continue  # a date after the capture is wrong by definition
@@ -294,21 +350,26 @@ def extract_article(
     scope_nodes = _select(tree, rules.article) if rules.article else []
     scope = scope_nodes[0] if scope_nodes else tree
 
-    title = (
-        ld_text(ld.get("headline"))
-        or _text_of(_select(scope, rules.title))
-        or normalize_text(meta.first("og:title", "twitter:title"))
-        or None
+    site_names = meta.site_names(url)
+    title = next(
+        (
+            strip_site_name(candidate, site_names)
+            for candidate in (
+                ld_text(ld.get("headline")),
+                _text_of(_select(scope, rules.title)),
+                normalize_text(meta.first("og:title", "twitter:title")),
+            )
+            if candidate
+        ),
+        None,
     )
     subtitle = _text_of(_select(scope, rules.subtitle)) or None
-    authors = [normalize_text(n.text_content()) for n in _select(scope, rules.authors)]
-    authors = _unique(a for a in authors if a)
-    if not authors:
-        authors = _unique(ld_names(ld.get("author")))
-    if not authors:
-        author_meta = meta.first("author", "article:author", "byl")
-        if author_meta and not author_meta.startswith("http"):
-            authors = _unique(split_names(author_meta))
+    if rules.authors and _select(scope, rules.authors):
+        # The outlet's byline markup is the authority: one element, one name.
+        names = [n.text_content() for n in _select(scope, rules.authors)]
+        credited = credit(names, site_names, split=False)
+    else:
+        credited = _credit_from_metadata(meta, site_names)
     section = (
         ld_text(ld.get("articleSection"))
         or _text_of(_select(scope, rules.section))
@@ -328,9 +389,9 @@ def extract_article(
             figure = figures[0]
             src = figure.xpath("string(.//img/@src)") or None
             caption = _text_of(_select(figure, rules.image_caption)) if rules.image_caption else None
-            credit = _text_of(_select(figure, rules.image_credit)) if rules.image_credit else None
-            if src or caption or credit:
-                image = {"url": src, "caption": caption, "credit": credit}
+            photo_credit = _text_of(_select(figure, rules.image_credit)) if rules.image_credit else None
+            if src or caption or photo_credit:
+                image = {"url": src, "caption": caption, "credit": photo_credit}
     if image is None and meta.first("og:image"):
         image = {"url": meta.first("og:image"), "caption": None, "credit": None}
 
@@ -339,21 +400,22 @@ def extract_article(
     text = join_paragraphs(paragraphs)
 
     fallback = None
-    if not title or not authors:
+    if not title or not (credited.persons or credited.organizations):
         try:
             fallback = extract_metadata(copy.deepcopy(tree), default_url=url)
         except Exception as exc:  # pragma: no cover - trafilatura internals
             logger.debug("trafilatura metadata failed on %s: %s", url, exc)
     if not title and fallback is not None and fallback.title:
-        title = normalize_text(fallback.title)
-    if not authors and fallback is not None and fallback.author:
-        authors = _unique(split_names(fallback.author))
+        title = strip_site_name(normalize_text(fallback.title), site_names)
+    if not (credited.persons or credited.organizations) and fallback is not None and fallback.author:
+        credited = credit(fallback.author.split(";"), site_names)
 
     fetched = parse_datetime(fetched_at) if fetched_at else None
     page = _page_dates(scope, rules) if rules.dates else (None, None)
-    published, modified, published_source = _dates(meta, rules, page, discovered, fallback, fetched)
+    published, modified, published_source = _dates(meta, rules, page, discovered, lambda: guess_date(tree, url), fetched)
 
     words = len(text.split())
+    language, language_note = check_language(language, text)
     if not ld and meta.types & MEDIA_TYPES and words < min_words:
         # A video, audio or gallery page: its JSON-LD describes media, and it has no article text.
         return ExtractionResult(skipped=f"media page ({', '.join(sorted(meta.types & MEDIA_TYPES))})")
@@ -364,7 +426,8 @@ def extract_article(
             "canonical_url": canonical,
             "title": title,
             "subtitle": subtitle,
-            "authors": authors,
+            "authors": credited.persons,
+            "organizations": credited.organizations,
             "published": iso(published),
             "modified": iso(modified),
             "published_source": published_source,
@@ -379,6 +442,8 @@ def extract_article(
     )
     if truncated:
         result.warnings.append(f"truncated text ({truncated})")
+    if language_note:
+        result.notes.append(language_note)
     if not text:
         result.warnings.append("empty text")
     elif words < min_words:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from typing import Any
 
 from extruct.jsonld import JsonLdExtractor
@@ -46,6 +48,18 @@ class PageMetadata:
                 if value and value.strip():
                     return value.strip()
         return None
+
+    def site_names(self, url: str | None) -> set[str]:
+        """What the outlet calls itself: og:site_name, application-name, publisher, host."""
+        names = {self.first("og:site_name"), self.first("application-name"), self.first("twitter:site")}
+        publisher = self.article.get("publisher")
+        if isinstance(publisher, dict):
+            names.add(ld_text(publisher.get("name")))
+        host = (urlsplit(url).hostname or "") if url else ""
+        if host:
+            host = host.removeprefix("www.")
+            names |= {host, host.split(".")[0]}
+        return {n.lstrip("@") for n in names if n}
 
     def all(self, name: str) -> list[str]:
         return [v.strip() for v in self.meta.get(name.lower(), []) if v and v.strip()]
@@ -118,11 +132,12 @@ def page_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
 
 
 def ld_text(value: Any) -> str | None:
+    """A JSON-LD text value (entities some sites leave in it decoded)."""
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
-    return normalize_text(str(value)) if value else None
+    return normalize_text(html.unescape(str(value))) if value else None
 
 
 def ld_names(value: Any) -> list[str]:
@@ -135,7 +150,7 @@ def ld_names(value: Any) -> list[str]:
     for entry in value:
         name = entry.get("name") if isinstance(entry, dict) else entry
         if isinstance(name, str) and name.strip() and not re.match(r"https?://", name.strip()):
-            names.append(normalize_text(name))
+            names.append(normalize_text(html.unescape(name)))
     return names
 
 

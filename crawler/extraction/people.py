@@ -1,0 +1,94 @@
+"""Who wrote it: author strings split into persons and credited organizations.
+
+Bylines come as "By A, B and C", "Felix Schröder und Jörg Soldwisch, dpa",
+"Elena Oberholzer (obe)", "Autor Monika Bolliger", an e-mail address, or the
+outlet's own name standing in for a person. ``credit`` turns any of these into
+persons and organizations (news agencies, an outlet's staff or desk, the
+publisher itself), dropping what names nobody (addresses, numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crawler.extraction.normalize import normalize_text
+
+#: News agencies, by the names and abbreviations they are credited with.
+AGENCIES = {
+    "afp", "agence france-presse", "agence france presse", "ap", "associated press", "the associated press",
+    "reuters", "thomson reuters", "dpa", "deutsche presse-agentur", "apa", "sda", "keystone-sda", "ansa", "efe",
+    "tass", "ria novosti", "interfax", "ukrinform", "unian", "xinhua", "kyodo", "yonhap", "upi", "bloomberg",
+    "anadolu", "anadolu ajansı", "anadolu agency", "pap", "ctk", "čtk", "belga", "anp", "epa", "kna", "epd", "kap",
+}
+_ORG_WORDS = re.compile(
+    r"\b(staff|redaktion|redaction|rédaction|redacción|redazione|newsroom|desk|team|editorial|editors|agency|"
+    r"agencies|service|news|nachrichten|online|media|press|presse|zeitung|times|post|tribune|journal|herald|"
+    r"radio|tv|television|magazine|magazin|group|gruppe|\.com|\.de|\.org|\.net)\b",
+    re.I,
+)
+_PREFIXES = re.compile(
+    r"^\s*(by|von|par|por|di|door|av|af|автор[ыи]?|авторы|text|texte|texto|autor(?:in)?|author|written by|"
+    r"reporting by|a cura di)\s*[:\-–]?\s+",
+    re.I,
+)
+_JOINS = re.compile(r"\s*(?:,|;|&|\+|/|\s(?:and|und|og|och|et|y|e|i|en|ve|и|та|і|a)\s)\s*", re.I)
+_PAREN = re.compile(r"\s*[\(\[][^\)\]]{1,30}[\)\]]\s*$")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+
+
+@dataclass
+class Credit:
+    persons: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+
+    def add(self, name: str, is_org: bool) -> None:
+        target = self.organizations if is_org else self.persons
+        if name.lower() not in {n.lower() for n in self.persons + self.organizations}:
+            target.append(name)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def is_organization(name: str, site_names: set[str] = frozenset()) -> bool:
+    lowered = name.lower().strip()
+    if lowered in AGENCIES or _squash(name) in {_squash(a) for a in AGENCIES}:
+        return True
+    squashed = _squash(name)
+    for site in site_names:
+        site_squashed = _squash(site)
+        if site_squashed and (squashed == site_squashed or (len(site_squashed) > 3 and site_squashed in squashed)):
+            return True
+    if _ORG_WORDS.search(name):
+        return True
+    # A bare acronym ("TPN", "BBC") is an organization, not a person.
+    return " " not in name and name.isupper() and len(name) <= 6
+
+
+def clean_name(raw: str) -> str | None:
+    name = normalize_text(raw)
+    name = _PREFIXES.sub("", name)
+    name = _PAREN.sub("", name).strip(" ,;:-–|")
+    if not name or _EMAIL.fullmatch(name) or re.match(r"https?://", name) or re.fullmatch(r"[\d\W]+", name):
+        return None
+    if len(name) > 80:
+        return None
+    return name
+
+
+def split_credit(text: str) -> list[str]:
+    """One credit string into its names ("A, B and C" -> [A, B, C])."""
+    text = _PREFIXES.sub("", normalize_text(text))
+    return [n for n in (clean_name(part) for part in _JOINS.split(text)) if n]
+
+
+def credit(names: list[str], site_names: set[str] = frozenset(), split: bool = True) -> Credit:
+    """Persons and organizations from author names (each may hold several)."""
+    result = Credit()
+    for raw in names:
+        parts = split_credit(raw) if split else [n for n in [clean_name(raw)] if n]
+        for name in parts:
+            result.add(name, is_organization(name, site_names))
+    return result
