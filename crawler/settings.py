@@ -44,6 +44,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.revisions.RevisionPipeline": 200,
     "crawler.pipelines.warc_records.WarcItemRecordPipeline": 300,
     "crawler.pipelines.text_files.TextFilePipeline": 400,
+    "crawler.pipelines.quality.QualityStatsPipeline": 900,
 }
 EXTENSIONS = {
     "crawler.incremental.IncrementalState": 100,
@@ -96,3 +97,5 @@ EXTRACTION_WORKERS = 0
 EXTRACTION_PROCESS_POOL = True
 #: An article whose text has fewer words than this is logged and counted.
 EXTRACTION_MIN_WORDS = 50
+#: Warn when more than this share of a crawl's items miss a title, date, credit or text.
+QUALITY_WARN_SHARE = 0.2

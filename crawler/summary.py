@@ -8,6 +8,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.pipelines.quality import quality_figures
+
 logger = logging.getLogger(__name__)
 
 
@@ -80,6 +82,13 @@ class ArchiveProgress:
             f"  text files         {f['text_files']:>8}",
             f"  errors logged      {f['errors']:>8}",
         ]
+        quality = quality_figures(self.crawler.stats.get_stats())
+        if quality["checked"]:
+            lines.append(
+                f"  quality            missing title {quality['missing_title']}, date {quality['missing_date']}, "
+                f"authors {quality['missing_authors']}, text {quality['missing_text']}; "
+                f"short of JSON-LD articleBody {quality['short_vs_articlebody']}"
+            )
         if f["replay_hits"] or f["replay_misses"]:
             lines.append(f"  replayed           {f['replay_hits']:>8}   (not in the archive: {f['replay_misses']})")
         logger.info("\n".join(lines))

@@ -60,3 +60,18 @@ def test_rules_are_chosen_by_the_capture_date():
     assert Redesigned.rules_for("2022-12-31T23:59:59Z") is old
     assert Redesigned.rules_for("2023-01-01T00:00:00Z") is MoscowTimesSpider.rules
     assert Redesigned.rules_for(None) is MoscowTimesSpider.rules
+
+
+def test_quality_is_counted_and_warned_about(tmp_path):
+    import re
+
+    html = (FIXTURES / "moscowtimes" / "pages" / "a87242.html").read_text(encoding="utf-8")
+    html = re.sub(r'"author": \{[^}]*\}, ', "", html)  # no credit anywhere on the page
+    html = re.sub(r'<div class="byline__author">.*?</div>', "", html, flags=re.S)
+    page = tmp_path / "page.html"
+    page.write_text(html.replace("https://www.themoscowtimes.com", "https://news.example.org"), encoding="utf-8")
+    run = scrapy("extract", str(page), "-o", str(tmp_path / "out.jsonl"), archive=tmp_path)
+    assert run.returncode == 0, run.log
+    (item,) = map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())
+    assert item["authors"] == [] and item["organizations"] == []
+    assert "generic: 1 of 1 items (100%) missing authors, above QUALITY_WARN_SHARE (20%)" in run.log

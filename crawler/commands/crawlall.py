@@ -22,6 +22,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.pipelines.quality import quality_figures
 from crawler.run_lock import LockHeld, RunLock
 from crawler.summary import crawl_figures, human_bytes
 from crawler.text_files import write_atomically
@@ -43,6 +44,7 @@ def spider_summary(name: str, stats: dict, max_errors: int, start_error: str | N
         "errors": figures["errors"],
         "warc_bytes": figures["warc_bytes"],
         "finish_reason": stats.get("finish_reason"),
+        "quality": quality_figures(stats),
     }
     problems = []
     if start_error:

@@ -105,6 +105,17 @@ def _credit_from_metadata(meta: PageMetadata, site_names: set[str]) -> Credit:
     return organizations or Credit()
 
 
+def _only_the_publisher(credited: Credit, site_names: set[str]) -> bool:
+    """True when the only credit is the outlet itself (publisher-as-author)."""
+    if credited.persons or not credited.organizations:
+        return not (credited.persons or credited.organizations)
+    squashed = {re.sub(r"[\W_]+", "", n.lower()) for n in site_names}
+    return all(
+        any(s and (re.sub(r"[\W_]+", "", org.lower()) in s or s in re.sub(r"[\W_]+", "", org.lower())) for s in squashed)
+        for org in credited.organizations
+    )
+
+
 def strip_site_name(title: str, site_names: set[str]) -> str:
     """'Headline | Site' or 'Headline - site.com' -> 'Headline' (only when the tail names the site)."""
     squashed_names = {re.sub(r"[\W_]+", "", n.lower()) for n in site_names if n}
@@ -196,16 +207,24 @@ _TRAFILATURA_OPTIONS = dict(
 
 
 def _trafilatura_text(tree, url: str, targeted: bool) -> str:
-    """Body text. Cut down by outlet rules, the page is read generously (favor_recall);
-    a whole page without rules is read strictly (favor_precision), falling back to
-    recall mode when that finds next to nothing."""
+    """Body text. Cut down by outlet rules, the page is read generously (favor_recall).
+    A whole page without rules is read strictly (favor_precision); when that finds next
+    to nothing, or far less than the page's own paragraphs hold, a more generous reading
+    is tried and kept if it finds clearly more."""
     if targeted:
         return trafilatura.extract(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
     strict = trafilatura.extract(copy.deepcopy(tree), url=url, favor_precision=True, **_TRAFILATURA_OPTIONS) or ""
-    if len(strict.split()) >= GENERIC_MIN_WORDS:
-        return strict
-    generous = trafilatura.extract(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
-    return generous if len(generous.split()) > 1.2 * len(strict.split()) else strict
+    strict_words = len(strict.split())
+    if strict_words < GENERIC_MIN_WORDS:
+        generous = trafilatura.extract(copy.deepcopy(tree), url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
+        return generous if len(generous.split()) > 1.2 * strict_words else strict
+    articles = tree.xpath("//article")
+    paragraph_words = sum(len(p.text_content().split()) for p in (articles[0] if articles else tree).xpath(".//p"))
+    if strict_words < 0.7 * paragraph_words:
+        balanced = trafilatura.extract(copy.deepcopy(tree), url=url, **_TRAFILATURA_OPTIONS) or ""
+        if len(balanced.split()) > 2 * strict_words:
+            return balanced
+    return strict
 
 
 def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool) -> list[str]:
@@ -407,8 +426,17 @@ def extract_article(
             logger.debug("trafilatura metadata failed on %s: %s", url, exc)
     if not title and fallback is not None and fallback.title:
         title = strip_site_name(normalize_text(fallback.title), site_names)
-    if not (credited.persons or credited.organizations) and fallback is not None and fallback.author:
-        credited = credit(fallback.author.split(";"), site_names)
+    if not credited.persons and fallback is None and _only_the_publisher(credited, site_names):
+        try:
+            fallback = extract_metadata(copy.deepcopy(tree), default_url=url)
+        except Exception as exc:  # pragma: no cover - trafilatura internals
+            logger.debug("trafilatura metadata failed on %s: %s", url, exc)
+    if not credited.persons and fallback is not None and fallback.author:
+        # No person in the metadata (or only the publisher standing in for one):
+        # the page's visible byline, as trafilatura reads it.
+        from_byline = credit(fallback.author.split(";"), site_names)
+        if from_byline.persons or not (credited.persons or credited.organizations):
+            credited = from_byline
 
     fetched = parse_datetime(fetched_at) if fetched_at else None
     page = _page_dates(scope, rules) if rules.dates else (None, None)
