@@ -39,6 +39,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Redirect 600, HttpCache 900): sees the bytes exactly as they came off
     # the wire, before anything decodes, follows or swallows them.
     "crawler.warc_capture.WarcCaptureMiddleware": 950,
+    # Right after RobotsTxtMiddleware (100): applies its Crawl-delay.
+    "crawler.crawl_delay.CrawlDelayMiddleware": 110,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.revisions.RevisionPipeline": 200,

@@ -18,7 +18,18 @@ from tests.support.site import manifest_site
 from tests.support.warcs import records, warc_files, warcio_check
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SPIDERS = ["rferl", "svoboda", "radiosvoboda", "currenttime", "justthenews"]
+SPIDERS = ["rferl", "svoboda", "radiosvoboda", "currenttime", "justthenews", "breakingdefense", "thedefensepost",
+           "warontherocks", "defensenews", "kyivindependent", "meduza"]  # isw: test_isw_crawl_delay.py
+#: What each platform must have been discovered through (beyond the Pangea services, checked below).
+SOURCES = {
+    "justthenews": {"/rss.xml"},
+    "breakingdefense": {"/feed/", "/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml"},
+    "thedefensepost": {"/feed/", "/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml"},
+    "warontherocks": {"/feed/", "/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml"},
+    "defensenews": {"/arc/outboundfeeds/rss/", "/arc/outboundfeeds/sitemap-news/"},
+    "kyivindependent": {"/news-archive/rss/"},
+    "meduza": {"/rss/en/all"},
+}
 LOADER = SpiderLoader.from_settings(get_project_settings())
 
 
@@ -67,9 +78,14 @@ def test_everything_fetched_is_archived_and_valid(outlet):
 def test_discovery_uses_the_platforms_sources(outlet):
     name, site, *_ = outlet
     paths = [r.path for r in site.requests]
-    if name == "justthenews":
-        assert "/rss.xml" in paths
+    if name in SOURCES:
+        assert SOURCES[name] <= set(paths)
         assert not any(p.startswith("/video/") for p in paths), "video pages are not articles"
+        assert not any("taxonomies" in p or "users" in p or "page-1" in p for p in paths), "only post sitemaps"
+        if name == "meduza":
+            assert not any(p.startswith("/en/") for p in paths), "the JavaScript pages are not fetched, the API is"
+        if name == "kyivindependent":
+            assert "/news-archive/" not in paths, "section pages are not articles"
     else:
         assert {"/sitemap.xml", "/rssfeeds", "/api/zbqiml-vomx-tpeqkmy", "/api/epiqq"} <= set(paths)
         assert any(p.endswith("_news.xml.gz") for p in paths) and any(p.endswith("_latest.xml.gz") for p in paths)

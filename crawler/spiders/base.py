@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import TextResponse
 
-from crawler.discovery import Entry, parse_feed, parse_sitemap
+from crawler.discovery import Entry, Sitemap, parse_feed, parse_sitemap
 from crawler.extraction.normalize import parse_datetime
 from crawler.extraction.pool import extract_in_pool, get_executor
 from crawler.extraction.rules import PageRules
@@ -151,7 +151,7 @@ class ArchiveSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.only_urls:
             for url in self.only_urls:
-                yield scrapy.Request(url, callback=self.parse_article, dont_filter=True)
+                yield scrapy.Request(self.fetch_url(url), callback=self.parse_article, dont_filter=True)
             return
         # Feeds and sitemaps are fetched on every run: never filtered as seen.
         for url in self.feeds:
@@ -177,6 +177,10 @@ class ArchiveSpider(scrapy.Spider):
         day = when.astimezone(timezone.utc).date() if isinstance(when, datetime) else when
         return day < self.since
 
+    def fetch_url(self, url: str) -> str:
+        """The URL to fetch for an article page (an API's, for outlets that build pages in JavaScript)."""
+        return url
+
     def article_request(self, entry: Entry, source: str) -> scrapy.Request | None:
         if not self.is_article_url(entry.url):
             logger.debug("Not an article URL, skipped: %s", entry.url)
@@ -190,7 +194,7 @@ class ArchiveSpider(scrapy.Spider):
         headers = {}
         incremental = self.crawler.get_extension(IncrementalState)
         if incremental is not None:
-            plan = incremental.plan(entry.url, entry.newest_date())
+            plan = incremental.plan(self.fetch_url(entry.url), entry.newest_date())
             if not plan.fetch:
                 self.crawler.stats.inc_value("incremental/skipped_known")
                 return None
@@ -198,7 +202,7 @@ class ArchiveSpider(scrapy.Spider):
             headers = plan.headers
             if headers:
                 meta["handle_httpstatus_list"] = [304]
-        return scrapy.Request(entry.url, callback=self.parse_article, meta=meta, headers=headers)
+        return scrapy.Request(self.fetch_url(entry.url), callback=self.parse_article, meta=meta, headers=headers)
 
     def parse_feed(self, response):
         try:
@@ -234,6 +238,9 @@ class ArchiveSpider(scrapy.Spider):
             logger.error("Sitemap %s could not be read: %s", response.url, exc)
             self.crawler.stats.inc_value("discovery/broken_sitemap")
             return
+        yield from self.follow_sitemap(response, sitemap)
+
+    def follow_sitemap(self, response, sitemap: Sitemap):
         logger.info("Sitemap %s: %s of %d entries", response.url, sitemap.kind, len(sitemap.entries))
         for entry in sitemap.entries:
             if sitemap.kind == "index":
@@ -302,9 +309,15 @@ class ArchiveSpider(scrapy.Spider):
         for warning in result.warnings:
             logger.warning("Extraction of %s: %s", response.url, warning)
             stats.inc_value("extract/" + warning.split(" ")[0])
-        item = ArticleItem(outlet=self.name, warc=warc, fetched_at=fetched_at, **result.fields)
+        yield self.article_item(response, result.fields)
+
+    def article_item(self, response, fields: dict) -> ArticleItem:
+        """The item for an extracted page, tied to the WARC record it came from."""
+        warc = response.meta.get(WARC_META_KEY)
+        fetched_at = (warc or {}).get("date") or datetime.now(timezone.utc).isoformat()
+        item = ArticleItem(outlet=self.name, warc=warc, fetched_at=fetched_at, **fields)
         archived = response.meta.get(ARCHIVED_ITEM_KEY)
         if archived and archived.get("text") == item.text:
             # A replay: the archive says which revision this capture was.
             item.revision = archived.get("revision")
-        yield item
+        return item

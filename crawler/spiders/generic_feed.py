@@ -1,0 +1,44 @@
+"""A spider for any feed or sitemap: the kind is read from the content, not the URL."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+import tldextract
+
+from crawler.discovery import parse_sitemap
+from crawler.spiders.base import DISCOVERY_PRIORITY, ArchiveSpider
+
+#: The public suffix list shipped with tldextract: no download at run time.
+_DOMAINS = tldextract.TLDExtract(suffix_list_urls=())
+
+
+def registered_domain(url: str) -> str:
+    parts = _DOMAINS(url)
+    return parts.top_domain_under_public_suffix or (urlsplit(url).hostname or "")
+
+
+class GenericFeedSpider(ArchiveSpider):
+    article_patterns = (r"^/.+",)  # anything but the site's front page
+
+    def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
+        if not url:
+            raise ValueError("this spider needs the feed or sitemap: -a url=<URL>")
+        self.source_urls = [u.strip() for u in url.split(",") if u.strip()]
+        super().__init__(*args, **kwargs)
+        self.allowed_domains = sorted({registered_domain(u) for u in self.source_urls})
+
+    async def start(self):
+        for url in self.source_urls:
+            yield scrapy.Request(url, callback=self.parse_source, dont_filter=True, priority=DISCOVERY_PRIORITY)
+
+    def parse_source(self, response):
+        """A sitemap if it parses as one, else a feed (RSS, Atom, JSON Feed)."""
+        try:
+            sitemap = parse_sitemap(response.body)
+        except ValueError:
+            yield from self.parse_feed(response)
+        else:
+            yield from self.follow_sitemap(response, sitemap)
