@@ -92,6 +92,8 @@ REPLAY_AT = None
 REPLAY_WRITE_WARC = False
 
 # --- Extraction ---------------------------------------------------------------
+#: Extract articles at all (off: archive only; used by the speed benchmarks).
+EXTRACTION_ENABLED = True
 #: Worker processes for extraction (0: one per core). Extraction never runs
 #: on the reactor thread: a long page must not stall the crawl.
 EXTRACTION_WORKERS = 0

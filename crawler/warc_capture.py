@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import run_in_thread
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
@@ -163,7 +164,7 @@ class WarcCaptureMiddleware:
         return self.writer
 
     # -- downloader middleware ----------------------------------------------------
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if urlsplit(response.url).scheme not in ("http", "https") or "cached" in response.flags:
             return response
         spider = self.crawler.spider
@@ -184,8 +185,10 @@ class WarcCaptureMiddleware:
             http_headers=request_http_headers(request),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
-        # Response first: readers look for it first, and cdxj-indexer pairs them.
-        location, _ = writer.write(record, request_record)
+        # Response first: readers look for it first, and cdxj-indexer pairs them. Digests,
+        # serialization and gzip run on a thread (zlib and hashlib release the GIL), so the
+        # reactor keeps downloading; the response goes on only once it is in the WARC.
+        location, _ = await run_in_thread(writer.write, record, request_record)
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         request.meta[WARC_META_KEY] = {
             "file": location.filename,

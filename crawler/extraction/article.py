@@ -138,7 +138,7 @@ def check_language(declared: str | None, text: str) -> tuple[str | None, str | N
     """The declared language, checked against detection on the text (long enough texts only)."""
     if len(text.split()) < 50:
         return declared, None
-    detected, _ = py3langid.classify(text[:5000])
+    detected, _ = py3langid.classify(text[:2000])
     if declared is None:
         return detected, f"language detected as {detected} (none declared)"
     if detected != declared:

@@ -145,6 +145,7 @@ class ArchiveSpider(scrapy.Spider):
             settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS")
         )
         spider.min_words = settings.getint("EXTRACTION_MIN_WORDS")
+        spider.extraction_enabled = settings.getbool("EXTRACTION_ENABLED")
         return spider
 
     # -- start ------------------------------------------------------------------
@@ -279,6 +280,9 @@ class ArchiveSpider(scrapy.Spider):
             logger.debug("Not modified since the last capture: %s", response.url)
             stats.inc_value("articles/not_modified")
             mark(warc, "not_modified")
+            return
+        if not self.extraction_enabled:
+            stats.inc_value("articles/not_extracted")
             return
         if not isinstance(response, TextResponse):
             logger.debug("Not a text page, no article: %s", response.url)
