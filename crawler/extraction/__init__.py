@@ -1,10 +1,25 @@
 """Turning an article page into clean text and metadata.
 
 ``extract_article`` is the one code path: live crawls, replays and
-``scrapy extract`` all call it (in a worker process, see ``pool``).
+``scrapy extract`` all call it (in a worker process, see ``pool``). The heavy
+modules (trafilatura, extruct, py3langid) load lazily: a crawler that extracts
+on its process pool never loads them itself.
 """
 
-from crawler.extraction.article import ExtractionResult, extract_article
-from crawler.extraction.rules import PageRules
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["ExtractionResult", "PageRules", "extract_article"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ExtractionResult", "extract_article"):
+        from crawler.extraction import article
+
+        return getattr(article, name)
+    if name == "PageRules":
+        from crawler.extraction.rules import PageRules
+
+        return PageRules
+    raise AttributeError(name)

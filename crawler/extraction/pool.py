@@ -15,7 +15,10 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
 
-from crawler.extraction.article import ExtractionResult, extract_article
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.extraction.article import ExtractionResult
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ def get_executor(processes: bool = True, workers: int = 0) -> Executor:
     if key not in _executors:
         if processes:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.extraction.article"])
+            context.set_forkserver_preload(["crawler.extraction.worker"])
             _executors[key] = ProcessPoolExecutor(max_workers=key[1], mp_context=context)
         else:
             _executors[key] = ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="extract")
@@ -39,9 +42,16 @@ def get_executor(processes: bool = True, workers: int = 0) -> Executor:
     return _executors[key]
 
 
+def _run_in_worker(html: str, **kwargs) -> ExtractionResult:
+    """Runs in the worker (already loaded there by the fork server); pickled by name only."""
+    from crawler.extraction import worker
+
+    return worker.run(html, **kwargs)
+
+
 async def extract_in_pool(executor: Executor, html: str, **kwargs) -> ExtractionResult:
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, partial(extract_article, html, **kwargs))
+    return await loop.run_in_executor(executor, partial(_run_in_worker, html, **kwargs))
 
 
 @atexit.register
