@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import run_in_thread
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -138,6 +138,12 @@ class WarcCaptureMiddleware:
     # -- signals ----------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
         self.incremental = self.crawler.get_extension(IncrementalState)
+        try:
+            self._open(spider)
+        except OSError as exc:
+            self.fail(f"cannot open the archive under {self.root / spider.name}: {exc}")
+
+    def _open(self, spider: Spider) -> None:
         for recovered in recover_directory(self.root / spider.name):
             self.stats.inc_value("warc/recovered_files")
             if self.incremental is not None:
@@ -188,7 +194,12 @@ class WarcCaptureMiddleware:
         # Response first: readers look for it first, and cdxj-indexer pairs them. Digests,
         # serialization and gzip run on a thread (zlib and hashlib release the GIL), so the
         # reactor keeps downloading; the response goes on only once it is in the WARC.
-        location, _ = await run_in_thread(writer.write, record, request_record)
+        try:
+            location, _ = await run_in_thread(writer.write, record, request_record)
+        except OSError as exc:
+            # Disk full, permissions: nothing may go on as if it were archived.
+            self.fail(f"cannot write WARC file in {writer.directory}: {exc}")
+            raise IgnoreRequest(f"not archived: {response.url}") from exc
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         request.meta[WARC_META_KEY] = {
             "file": location.filename,
@@ -211,6 +222,16 @@ class WarcCaptureMiddleware:
         self.stats.set_value("warc/bytes", writer.bytes_written)
         self.stats.set_value("warc/files", writer.files_opened)
         return response
+
+    def fail(self, message: str) -> None:
+        """Stop the crawl cleanly: log it, close what can be closed, finish with a failure reason."""
+        self.stats.inc_value("warc/write_errors")
+        if self.stats.get_value("warc/write_errors") > 1:
+            return
+        logger.critical("Archive failure: %s. Stopping the crawl.", message)
+        spider = self.crawler.spider
+        if spider is not None and self.crawler.engine is not None:
+            self.crawler.engine.close_spider(spider, "archive_write_error")
 
     def _response_record(self, response: Response, headers: dict):
         """A response record, or a revisit record where the payload is already archived."""

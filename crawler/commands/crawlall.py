@@ -22,6 +22,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands.crawl import ARCHIVE_FAILURES
 from crawler.pipelines.quality import quality_figures
 from crawler.run_lock import LockHeld, RunLock
 from crawler.summary import crawl_figures, human_bytes
@@ -51,6 +52,8 @@ def spider_summary(name: str, stats: dict, max_errors: int, start_error: str | N
         problems.append(f"could not start: {start_error}")
     elif figures["pages"] == 0:
         problems.append("fetched nothing")
+    if stats.get("finish_reason") in ARCHIVE_FAILURES:
+        problems.append("the archive could not be written (disk full or permissions)")
     if figures["errors"] > max_errors:
         problems.append(f"{figures['errors']} errors logged (more than {max_errors})")
     summary["failed"] = bool(problems)

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.incremental import IncrementalState
 from crawler.naming import contained_path, url_relative_path
@@ -28,6 +28,16 @@ class TextFilePipeline:
             raise NotConfigured  # TEXT_FILES_ENABLED is off
         return cls(crawler)
 
+    def _write(self, path, content: str) -> None:
+        try:
+            write_atomically(path, content)
+        except OSError as exc:
+            # Disk full, permissions: stop cleanly (the WARC already holds the capture).
+            logger.critical("Archive failure: cannot write text file %s: %s. Stopping the crawl.", path, exc)
+            self.crawler.stats.inc_value("text/write_errors")
+            self.crawler.engine.close_spider(self.crawler.spider, "archive_write_error")
+            raise DropItem(f"text file not written: {exc}") from exc
+
     def open_spider(self) -> None:
         self.incremental = self.crawler.get_extension(IncrementalState)
 
@@ -44,8 +54,8 @@ class TextFilePipeline:
                 diff = unified_diff(previous.text, adapter.get("text") or "", adapter["url"],
                                     f"revision {previous.revision}, {previous.fetched_at}",
                                     f"revision {revision}, {adapter.get('fetched_at')}")
-                write_atomically(path.with_suffix(".diff"), diff)
-        write_atomically(path, render(item))
+                self._write(path.with_suffix(".diff"), diff)
+        self._write(path, render(item))
         self.crawler.stats.inc_value("text/files")
         logger.debug("Text file %s", path)
         return item

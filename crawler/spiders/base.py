@@ -306,7 +306,9 @@ class ArchiveSpider(scrapy.Spider):
             mark(warc, "error")
             return
         if result.fields is None:
-            logger.debug("No article at %s: %s", response.url, result.skipped)
+            # Routine for video and section pages; worth a warning for broken ones.
+            broken = result.skipped.startswith(("empty page", "binary content", "unparseable"))
+            logger.log(logging.WARNING if broken else logging.DEBUG, "No article at %s: %s (archived)", response.url, result.skipped)
             stats.inc_value("articles/skipped")
             mark(warc, "not_article")
             return
