@@ -1,0 +1,105 @@
+"""A SIGKILL loop: kill scheduled runs at random moments, then check nothing is lost or corrupt.
+
+    python -m tests.kill_loop [--kills 30] [--seed 1]
+
+Serves The Moscow Times fixture site on loopback (slowed down so kills land mid-response,
+mid-WARC-write and mid-text-file), starts ``scrapy crawlall`` again and again and kills it with
+SIGKILL after a random delay, then lets one run finish. Afterwards: every WARC file passes
+``warcio check``, no ``.open`` file is left, no temporary text file is left, and every item the
+archive holds (conversion records, text files, state revisions) points at a response record
+that is in the WARC files. Not part of the test suite (it takes a few minutes); the suite has a
+single-kill version (``test_scheduled_runs.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from pytest_httpserver import HTTPServer
+
+from crawler.state import ArchiveState
+from tests.support.moscowtimes_site import moscowtimes_site
+from tests.support.run import ENV, PROJECT, command
+from tests.support.warcs import records, warcio_check
+
+
+def check(archive: Path) -> list[str]:
+    problems = []
+    warc_dir = archive / "warc" / "moscowtimes"
+    if list(warc_dir.glob("*.open")):
+        problems.append(f"left open: {[p.name for p in warc_dir.glob('*.open')]}")
+    responses, conversions = set(), []
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        result = warcio_check(path)
+        if result.returncode != 0:
+            problems.append(f"{path.name} fails warcio check: {result.stdout[-300:]}")
+        for kind, headers, _, _ in records(path):
+            if kind in ("response", "revisit"):
+                responses.add(headers.get_header("WARC-Record-ID"))
+            elif kind == "conversion":
+                conversions.append(headers.get_header("WARC-Refers-To"))
+    problems += [f"conversion record refers to a missing response {r}" for r in conversions if r not in responses]
+    for text in (archive / "text").rglob("*"):
+        if text.name.startswith(".tmp-"):
+            problems.append(f"half-written text file left: {text}")
+        elif text.suffix == ".md":
+            front = yaml.safe_load(text.read_text(encoding="utf-8").split("---\n", 2)[1])
+            if front["warc"]["record_id"] not in responses:
+                problems.append(f"{text.name} points at a missing record")
+    state = ArchiveState(archive)
+    try:
+        for (record_id,) in state.db.execute("SELECT record_id FROM revisions"):
+            if record_id not in responses:
+                problems.append(f"state revision points at a missing record {record_id}")
+    finally:
+        state.close()
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kills", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    try:
+        site = moscowtimes_site(server)
+        with tempfile.TemporaryDirectory(prefix="kill-loop-") as tmp:
+            archive = Path(tmp)
+            line = command("crawlall", "moscowtimes", "-a", f"site={site.base}", "-s", "RECHECK_INTERVAL_HOURS=0",
+                           archive=archive)
+            for number in range(args.kills):
+                site.delay = rng.choice([0.0, 0.05, 0.2])
+                proc = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(rng.uniform(0.5, 4.0))
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                print(f"kill {number + 1}/{args.kills}", file=sys.stderr)
+            site.delay = 0.0
+            final = subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True)
+            problems = check(archive)
+            texts = len(list((archive / "text").rglob("*.md")))
+            print(f"final run exit {final.returncode}; {texts} text files; "
+                  f"{len(list((archive / 'warc').rglob('*.warc.gz')))} WARC files")
+            for problem in problems:
+                print("PROBLEM:", problem)
+            if final.returncode != 0 or problems or texts < 3:
+                return 1
+            print("every WARC valid, every item traceable to its response record")
+            return 0
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
