@@ -30,6 +30,8 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
+#: Longest wait a Retry-After header may impose on a site's next request (seconds).
+RETRY_AFTER_MAX = 600
 #: Periodic progress line ("Crawled N pages ..., scraped N items ...").
 LOGSTATS_INTERVAL = 60.0
 
@@ -41,6 +43,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc_capture.WarcCaptureMiddleware": 950,
     # Right after RobotsTxtMiddleware (100): applies its Crawl-delay.
     "crawler.crawl_delay.CrawlDelayMiddleware": 110,
+    # Sees 429/503 answers before RetryMiddleware (550) schedules the retry.
+    "crawler.retry_after.RetryAfterMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.revisions.RevisionPipeline": 200,

@@ -63,7 +63,7 @@ def hostile(tmp_path_factory):
     seen = []
 
     def dispatch(request):
-        seen.append(request.path)
+        seen.append((request.path, time.monotonic()))
         handler = routes.get(request.path) or routes.get(request.full_path.split("?")[0])
         return handler(request) if handler else Response("not found", status=404)
 
@@ -105,6 +105,7 @@ def test_broken_pages_get_a_clear_log_line(hostile):
     assert f"No article at {base}/empty: empty page (archived)" in log
     assert f"No article at {base}/binary: binary content, not HTML (archived)" in log
     assert "Gave up retrying" in log and "/unavailable" in log
+    assert "answered 429 with Retry-After 1: waiting 1 s before its next request" in log
     assert "/slow" in log and ("TimeoutError" in log or "took longer than" in log)
     assert "/huge" in log and ("maxsize" in log.lower() or "max size" in log.lower() or "DOWNLOAD_MAXSIZE" in log)
 
@@ -116,6 +117,8 @@ def test_every_response_received_is_in_the_warc(hostile):
                  "/unavailable", "/elsewhere", "/ftp", "/good"):
         assert base + path in found, path
     assert found[base + "/busy"] == ["429", "200"]
+    busy = [t for path, t in seen if path == "/busy"]
+    assert busy[1] - busy[0] >= 0.9, "the retry waited for Retry-After"
     assert "302" in found[base + "/loop-a"]
     # The bomb is archived as sent (small), never inflated into memory or onto disk.
     assert sum(p.stat().st_size for p in (archive / "warc").rglob("*.warc.gz")) < 5 * 2**20
@@ -123,6 +126,7 @@ def test_every_response_received_is_in_the_warc(hostile):
 
 def test_no_request_leaves_for_other_sites_or_schemes(hostile):
     base, seen, archive, run = hostile
+    assert all(path.startswith("/") for path, _ in seen)
     assert "other.invalid" not in "".join(archived(archive)) and "files.invalid" not in "".join(archived(archive))
     assert "Filtered offsite request" in run.log or "offsite" in run.log.lower()
 
