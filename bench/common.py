@@ -68,3 +68,24 @@ def header(title: str, command: str) -> list[str]:
         f"- machine: {machine()}",
         "",
     ]
+
+
+def quality_benchmark_main(module: str, doc: str, path_help: str, output: str, evaluate, report, argv=None) -> int:
+    """The command line shared by the quality benchmarks: PATH [--limit N] [--workers N] [--output FILE]."""
+    import argparse
+    import sys
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", type=Path, help=path_help)
+    parser.add_argument("--limit", type=int, help="only the first N pages (a quick look; no report is written)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", type=Path, default=Path(output))
+    args = parser.parse_args(argv)
+    outcome = evaluate(args.path, args.limit, args.workers)
+    text = report(outcome, f"python -m {module} " + " ".join(argv if argv is not None else sys.argv[1:]))
+    print(text)
+    if not args.limit:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    return 0

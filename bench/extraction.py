@@ -10,14 +10,12 @@ trafilatura runner) on the same pages, with the benchmark's metric
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import sys
-from functools import partial
 from pathlib import Path
 
-from bench.common import header, run_pool
+from bench.common import header, quality_benchmark_main, run_pool
 from bench.shingles import _precision, _recall, aggregate, page_scores
 
 TARGET_F1 = 0.970
@@ -79,19 +77,7 @@ def report(outcome: dict, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", type=Path, help="the benchmark folder (ground-truth.json and html/)")
-    parser.add_argument("--limit", type=int, help="only the first N pages (by key)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARK-extraction.md"))
-    args = parser.parse_args(argv)
-    outcome = evaluate(args.path, args.limit, args.workers)
-    text = report(outcome, "python -m bench.extraction " + " ".join(argv if argv is not None else sys.argv[1:]))
-    print(text)
-    if not args.limit:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+    return quality_benchmark_main("bench.extraction", __doc__, "the benchmark folder (ground-truth.json and html/)", "docs/BENCHMARK-extraction.md", evaluate, report, argv)
 
 
 if __name__ == "__main__":

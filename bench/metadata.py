@@ -12,7 +12,6 @@ and reported apart instead of matched. Writes ``docs/BENCHMARK-metadata.md``.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import gzip
 import json
@@ -21,7 +20,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.common import header, run_pool
+from bench.common import header, quality_benchmark_main, run_pool
 from bench.shingles import aggregate, page_scores
 
 TARGETS = {"title": 0.90, "date": 0.98, "authors": 0.90, "body_f1": 0.96}
@@ -177,19 +176,7 @@ def report(outcome: dict, command: str, show_misses: int = 15) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", type=Path, help="the fundus folder (fundus_html_to_expected.json and <country>/)")
-    parser.add_argument("--limit", type=int)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARK-metadata.md"))
-    args = parser.parse_args(argv)
-    outcome = evaluate(args.path, args.limit, args.workers)
-    text = report(outcome, "python -m bench.metadata " + " ".join(argv if argv is not None else sys.argv[1:]))
-    print(text)
-    if not args.limit:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+    return quality_benchmark_main("bench.metadata", __doc__, "the fundus folder (fundus_html_to_expected.json and <country>/)", "docs/BENCHMARK-metadata.md", evaluate, report, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Feeds go through feedparser (RSS 0.9x-2.0, RSS 1.0, Atom), JSON Feed through
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import zlib

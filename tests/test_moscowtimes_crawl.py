@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import base64
 import json
-from pathlib import Path
 
 import pytest
 import yaml
@@ -107,7 +106,7 @@ def test_warc_passes_warcio_check_and_indexes_with_cdxj_indexer(crawl, mt_site):
         assert check.returncode == 0, check.stdout + check.stderr
         assert "digest pass" in check.stdout and "fail" not in check.stdout.lower()
         lines = cdxj_index(path)
-        assert any(f"/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651" in line for line in lines)
+        assert any("/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651" in line for line in lines)
 
 
 def test_records_carry_wire_bytes_digests_and_links(crawl, mt_site):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from crawler.outlets_table import END, START, outlets_table
 from tests.support.moscowtimes_site import FIXTURES, expected_item
