@@ -259,19 +259,8 @@ def _parse_warc_date(text: str) -> datetime:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _check_whole(capture: Capture, stream) -> None:
-    """Raise if the record's block is shorter than its Content-Length (a truncated or clipped file)."""
-    stream.seek(capture.offset)
-    record = next(iter(ArchiveIterator(stream, no_record_parse=True)))
-    declared = int(record.rec_headers.get_header("Content-Length") or 0)
-    got = len(record.raw_stream.read())
-    if got < declared:
-        raise LookupError(f"truncated record at offset {capture.offset}: {got} of {declared} bytes")
-
-
 def _read_record(capture: Capture):
     with open(capture.path, "rb") as stream:
-        _check_whole(capture, stream)
         stream.seek(capture.offset)
         record = next(iter(ArchiveIterator(stream)))
         http = record.http_headers
@@ -291,6 +280,13 @@ def _read_record(capture: Capture):
             stream = record.raw_stream
             chunked = http is not None and "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
             body = (ChunkedDataReader(stream) if chunked else stream).read()
+        # The block must be whole: what a truncated or clipped file lacks, the reader still owes.
+        record.raw_stream.read()
+        missing = getattr(record.raw_stream, "limit", 0)
+        if missing > 0:
+            raise LookupError(
+                f"truncated record at offset {capture.offset}: {record.length - missing} of {record.length} bytes"
+            )
         ip = record.rec_headers.get_header("WARC-IP-Address")
         return record.rec_type, status, protocol, headers, body, ip
 

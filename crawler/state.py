@@ -81,12 +81,20 @@ def text_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def unified_diff(old: str, new: str, url: str, old_label: str, new_label: str) -> str:
+def revision_diff(previous: Revision, text: str, number: int, fetched_at: str) -> str:
+    """The unified diff from a stored revision to the text of revision ``number``."""
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
-        fromfile=f"{url} ({old_label})", tofile=f"{url} ({new_label})",
+        previous.text.splitlines(keepends=True), text.splitlines(keepends=True),
+        fromfile=f"{previous.url} (revision {previous.revision}, {previous.fetched_at})",
+        tofile=f"{previous.url} (revision {number}, {fetched_at})",
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+_CAPTURE_COLUMNS = (
+    "url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest, etag, last_modified"
+)
+_REVISION_COLUMNS = "url, revision, spider, fetched_at, record_id, text_hash, text, diff"
 
 
 class ArchiveState:
@@ -109,24 +117,21 @@ class ArchiveState:
     # -- captures -----------------------------------------------------------------
     def record_capture(self, capture: Capture) -> None:
         self.db.execute(
-            "INSERT INTO captures (url, spider, fetched_at, status, record_type, warc_file, warc_offset,"
-            " record_id, payload_digest, etag, last_modified) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO captures ({_CAPTURE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (capture.url, capture.spider, capture.fetched_at, capture.status, capture.record_type, capture.warc_file,
              capture.warc_offset, capture.record_id, capture.payload_digest, capture.etag, capture.last_modified),
         )
 
     def captures(self, url: str) -> list[Capture]:
         rows = self.db.execute(
-            "SELECT url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest,"
-            " etag, last_modified FROM captures WHERE url = ? ORDER BY fetched_at, id", (url,),
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? ORDER BY fetched_at, id", (url,),
         ).fetchall()
         return [Capture(*row) for row in rows]
 
     def last_processed(self, url: str) -> Capture | None:
         """The newest capture of a URL that served content (200 or 304) and was processed to the end."""
         row = self.db.execute(
-            "SELECT url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest,"
-            " etag, last_modified FROM captures WHERE url = ? AND status IN (200, 304)"
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND status IN (200, 304)"
             " AND outcome IS NOT NULL AND outcome != 'error' ORDER BY fetched_at DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
@@ -138,8 +143,7 @@ class ArchiveState:
     def last_payload(self, url: str) -> Capture | None:
         """The newest full response (not a revisit) of a URL: what a revisit refers to."""
         row = self.db.execute(
-            "SELECT url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest,"
-            " etag, last_modified FROM captures WHERE url = ? AND record_type = 'response' AND status = 200"
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND record_type = 'response' AND status = 200"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
@@ -155,24 +159,15 @@ class ArchiveState:
     # -- revisions ------------------------------------------------------------------
     def last_revision(self, url: str) -> Revision | None:
         row = self.db.execute(
-            "SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions"
-            " WHERE url = ? ORDER BY revision DESC LIMIT 1", (url,),
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision DESC LIMIT 1", (url,),
         ).fetchone()
         return Revision(*row) if row else None
 
     def revisions(self, url: str) -> list[Revision]:
         rows = self.db.execute(
-            "SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions"
-            " WHERE url = ? ORDER BY revision", (url,),
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision", (url,),
         ).fetchall()
         return [Revision(*row) for row in rows]
-
-    def revision(self, url: str, number: int) -> Revision | None:
-        row = self.db.execute(
-            "SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions"
-            " WHERE url = ? AND revision = ?", (url, number),
-        ).fetchone()
-        return Revision(*row) if row else None
 
     def add_revision(self, url: str, spider: str, fetched_at: str, record_id: str, text: str) -> tuple[Revision, bool]:
         """Store the text if it differs from the last revision: (current revision, whether it is new)."""
@@ -181,13 +176,9 @@ class ArchiveState:
         if last is not None and last.text_hash == digest:
             return last, False
         number = 1 if last is None else last.revision + 1
-        diff = None
-        if last is not None:
-            diff = unified_diff(last.text, text, url, f"revision {last.revision}, {last.fetched_at}",
-                                f"revision {number}, {fetched_at}")
+        diff = revision_diff(last, text, number, fetched_at) if last is not None else None
         self.db.execute(
-            "INSERT INTO revisions (url, revision, spider, fetched_at, record_id, text_hash, text, diff)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+            f"INSERT INTO revisions ({_REVISION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
             (url, number, spider, fetched_at, record_id, digest, text, diff),
         )
         return Revision(url, number, spider, fetched_at, record_id, digest, text, diff), True

@@ -167,3 +167,13 @@ def test_rules_extend_appends_tuples_and_replaces_the_rest():
     base = PageRules(remove=("a",), language="en")
     more = base.extend(remove=("b",), language="ru")
     assert more.remove == ("a", "b") and more.language == "ru" and base.remove == ("a",)
+
+
+def test_declared_language_is_checked_against_the_text():
+    page = (Path(__file__).parent / "fixtures" / "svoboda" / "pages" / "31576501.html").read_text(encoding="utf-8")
+    from spiders.svoboda import SvobodaSpider
+
+    result = extract_article(page.replace('lang="ru"', 'lang="en"'), url="https://www.svoboda.org/a/x/1.html",
+                             rules=SvobodaSpider.rules)
+    assert result.fields["language"] == "ru"
+    assert result.notes == ["language declared en, detected ru"]

@@ -26,7 +26,7 @@ from trafilatura.metadata import extract_metadata
 
 from crawler.extraction.boilerplate import is_generic_boilerplate
 from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
-from crawler.extraction.people import Credit, credit
+from crawler.extraction.people import Credit, credit, squash
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
 from crawler.extraction.rules import PageRules
 
@@ -41,7 +41,7 @@ class ExtractionResult:
     fields: dict[str, Any] | None = None
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
-    #: Things worth a DEBUG line and a stat, not a warning (e.g. a corrected language).
+    #: Corrections worth a DEBUG line and a stat, not a warning: the language, when detection overrules the page.
     notes: list[str] = field(default_factory=list)
 
 
@@ -109,21 +109,18 @@ def _only_the_publisher(credited: Credit, site_names: set[str]) -> bool:
     """True when the only credit is the outlet itself (publisher-as-author)."""
     if credited.persons or not credited.organizations:
         return not (credited.persons or credited.organizations)
-    squashed = {re.sub(r"[\W_]+", "", n.lower()) for n in site_names}
-    return all(
-        any(s and (re.sub(r"[\W_]+", "", org.lower()) in s or s in re.sub(r"[\W_]+", "", org.lower())) for s in squashed)
-        for org in credited.organizations
-    )
+    sites = {squash(n) for n in site_names}
+    return all(any(s and (squash(org) in s or s in squash(org)) for s in sites) for org in credited.organizations)
 
 
 def strip_site_name(title: str, site_names: set[str]) -> str:
     """'Headline | Site' or 'Headline - site.com' -> 'Headline' (only when the tail names the site)."""
-    squashed_names = {re.sub(r"[\W_]+", "", n.lower()) for n in site_names if n}
+    squashed_names = {squash(n) for n in site_names if n}
     for _ in range(2):
         match = _SITE_SUFFIX.match(title)
         if not match:
             break
-        tail = re.sub(r"[\W_]+", "", match.group(2).lower())
+        tail = squash(match.group(2))
         if tail and (any(tail == n or (len(n) > 3 and (n in tail or tail in n)) for n in squashed_names) or tail.isdigit()):
             title = match.group(1).strip()
         else:

@@ -48,17 +48,18 @@ class Credit:
             target.append(name)
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """Lower case, letters and digits only: how names are compared."""
     return re.sub(r"[\W_]+", "", text.lower())
 
 
 def is_organization(name: str, site_names: set[str] = frozenset()) -> bool:
     lowered = name.lower().strip()
-    if lowered in AGENCIES or _squash(name) in {_squash(a) for a in AGENCIES}:
+    if lowered in AGENCIES or squash(name) in {squash(a) for a in AGENCIES}:
         return True
-    squashed = _squash(name)
+    squashed = squash(name)
     for site in site_names:
-        site_squashed = _squash(site)
+        site_squashed = squash(site)
         if site_squashed and (squashed == site_squashed or (len(site_squashed) > 3 and site_squashed in squashed)):
             return True
     if _ORG_WORDS.search(name):

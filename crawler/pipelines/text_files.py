@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.incremental import IncrementalState
 from crawler.naming import contained_path, url_relative_path
-from crawler.state import unified_diff
+from crawler.state import revision_diff
 from crawler.text_files import render, write_atomically
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,7 @@ class TextFilePipeline:
             path = path.with_name(f"{path.stem}.r{revision}.md")
             previous = self.incremental.open().last_revision(adapter["url"]) if self.incremental else None
             if previous is not None:
-                diff = unified_diff(previous.text, adapter.get("text") or "", adapter["url"],
-                                    f"revision {previous.revision}, {previous.fetched_at}",
-                                    f"revision {revision}, {adapter.get('fetched_at')}")
+                diff = revision_diff(previous, adapter.get("text") or "", revision, adapter.get("fetched_at") or "")
                 self._write(path.with_suffix(".diff"), diff)
         self._write(path, render(item))
         self.crawler.stats.inc_value("text/files")
