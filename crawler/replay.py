@@ -93,6 +93,8 @@ class Capture:
     profile: str | None = field(compare=False, default=None)
     status: int | None = field(compare=False, default=None)
     mime: str | None = field(compare=False, default=None)
+    #: WARC-Truncated of the record ("disconnect", "length", ...): served only when nothing whole is held.
+    truncated: str | None = field(compare=False, default=None)
 
     def ref(self) -> dict:
         return {
@@ -170,6 +172,7 @@ class ReplayIndex:
                         profile=headers.get_header("WARC-Profile"),
                         status=status,
                         mime=(http.get_header("Content-Type") or "").split(";")[0].strip().lower() if http else None,
+                        truncated=headers.get_header("WARC-Truncated"),
                     )
                     self._add(capture)
         except Exception as exc:  # a broken file still serves what was read
@@ -180,7 +183,7 @@ class ReplayIndex:
     def _add(self, capture: Capture) -> None:
         bisect.insort(self.by_url.setdefault(capture.url, []), capture)
         bisect.insort(self.by_canonical.setdefault(canonicalize_url(capture.url), []), capture)
-        if capture.record_type == "response" and capture.payload_digest:
+        if capture.record_type == "response" and capture.payload_digest and not capture.truncated:
             self.by_digest.setdefault(capture.payload_digest, capture)
 
     def add_html_file(self, path: Path, url: str) -> Capture:
@@ -194,13 +197,21 @@ class ReplayIndex:
         return capture
 
     def captures(self) -> list[Capture]:
-        """Every capture, in file and offset order."""
-        return sorted((c for cs in self.by_url.values() for c in cs), key=lambda c: (str(c.path), c.offset))
+        """Every whole capture, in file and offset order (truncated records left out)."""
+        return sorted(
+            (c for cs in self.by_url.values() for c in cs if not c.truncated), key=lambda c: (str(c.path), c.offset)
+        )
+
+    def truncated(self) -> list[Capture]:
+        """Records marked WARC-Truncated (a lost connection, a size limit)."""
+        return [c for cs in self.by_url.values() for c in cs if c.truncated]
 
     def lookup(self, url: str, at: datetime | None = None) -> Capture | None:
         captures = self.by_url.get(url) or self.by_canonical.get(canonicalize_url(url))
         if not captures:
             return None
+        # A truncated record stands in only when the archive holds nothing whole for the URL.
+        captures = [c for c in captures if not c.truncated] or captures
         if at is None:
             return captures[-1]
         return min(captures, key=lambda c: abs((c.date - at).total_seconds()))

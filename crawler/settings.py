@@ -30,6 +30,10 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
+#: A connection lost mid-body still hands over the bytes that came (flag "dataloss"): the
+#: capture archives them as a truncated record (WARC-Truncated: disconnect) and retries the
+#: request, so the spider never sees a torn page and nothing received is lost.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 #: Longest wait a Retry-After header may impose on a site's next request (seconds).
 RETRY_AFTER_MAX = 600
 #: Periodic progress line ("Crawled N pages ..., scraped N items ...").

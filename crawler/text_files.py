@@ -7,6 +7,8 @@ item always renders to the same bytes.
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
 import tempfile
 from datetime import datetime
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import yaml
 from itemadapter import ItemAdapter
+
+logger = logging.getLogger(__name__)
 
 FRONT_MATTER_FIELDS = (
     "url",
@@ -78,12 +82,22 @@ def render(item) -> str:
     return "\n".join(lines)
 
 
+PARTIAL_PREFIX, PARTIAL_SUFFIX = ".tmp-", ".part"
+
+
 def write_atomically(path: Path, content: str) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
+    """Write to a temporary file beside ``path``, fsync, then rename over it.
+
+    The temporary file is locked (``flock``) while written, so a later run can tell one
+    a crash left behind from one a live writer is filling (``remove_stale_partials``).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".tmp-", suffix=".part", delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX, delete=False
+    )
     try:
         with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
@@ -91,3 +105,26 @@ def write_atomically(path: Path, content: str) -> None:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_partials(directory: Path) -> list[Path]:
+    """Delete the temporary text files a crashed run left under ``directory``.
+
+    Only files no live writer holds are removed; the article's capture was never marked
+    done, so the next run extracts it again and writes its text file whole.
+    """
+    removed = []
+    if not directory.exists():
+        return removed
+    for path in directory.rglob(PARTIAL_PREFIX + "*" + PARTIAL_SUFFIX):
+        try:
+            with open(path, "rb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink()
+        except BlockingIOError:
+            continue  # a live writer's
+        except FileNotFoundError:
+            continue  # renamed into place meanwhile
+        logger.warning("Removed half-written text file %s left by a crash", path)
+        removed.append(path)
+    return removed

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.utils.asyncio import run_in_thread
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 _HOP_BY_HOP = {b"transfer-encoding"}
 ORIG_HEADER_PREFIX = "X-Archive-Orig-"
 WARC_META_KEY = "warc"
+_RECEIVED_KEY = "_archive_received"
+_OVERSIZE_KEY = "_archive_oversize"
+_LIMIT_KEY = "_archive_limit"
 
 
 def software_versions() -> str:
@@ -118,6 +122,7 @@ class WarcCaptureMiddleware:
         self.root = Path(settings.get("ARCHIVE_DIR")) / "warc"
         self.max_size = settings.getint("WARC_MAX_SIZE")
         self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
+        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.builder = record_builder()
         self.writer: WarcFileWriter | None = None
         self.incremental: IncrementalState | None = None
@@ -133,6 +138,8 @@ class WarcCaptureMiddleware:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
 
     # -- signals ----------------------------------------------------------------
@@ -158,6 +165,35 @@ class WarcCaptureMiddleware:
             for path in self.writer.files_written:
                 logger.info("WARC file: %s", path)
 
+    # -- responses over DOWNLOAD_MAXSIZE: keep the first DOWNLOAD_MAXSIZE bytes ------------
+    # Scrapy would cancel such a download and drop what it received. Instead the capture stops it
+    # itself at the limit, so the response (status, headers, the first bytes) reaches
+    # process_response and is archived as a truncated record (WARC-Truncated: length).
+    def headers_received(self, headers, body_length, request: Request, spider) -> None:
+        limit = request.meta.get("download_maxsize", self.maxsize)
+        request.meta[_RECEIVED_KEY] = 0
+        request.meta[_LIMIT_KEY] = limit
+        if limit and isinstance(body_length, int) and body_length > limit:
+            request.meta[_OVERSIZE_KEY] = f"declared {body_length} bytes, limit {limit}"
+            request.meta["download_maxsize"] = 0  # ours to stop at the limit, not Scrapy's to drop
+
+    def bytes_received(self, data: bytes, request: Request, spider) -> None:
+        received = request.meta.get(_RECEIVED_KEY, 0) + len(data)
+        request.meta[_RECEIVED_KEY] = received
+        limit = request.meta.get(_LIMIT_KEY, self.maxsize)
+        if limit and received > limit:
+            request.meta.setdefault(_OVERSIZE_KEY, f"limit {limit} bytes reached")
+            raise StopDownload(fail=False)
+
+    def _refuse_oversize(self, request: Request, response: Response, location) -> None:
+        self.stats.inc_value("warc/truncated")
+        logger.warning(
+            "Response of %s is over DOWNLOAD_MAXSIZE (%s): its first %d bytes archived as truncated "
+            "(WARC-Truncated: length, %s@%d); not processed further",
+            response.url, request.meta[_OVERSIZE_KEY], len(response.body), location.filename, location.offset,
+        )
+        raise IgnoreRequest(f"over DOWNLOAD_MAXSIZE: {response.url}")
+
     def writer_for(self, name: str) -> WarcFileWriter:
         if self.writer is None:
             self.writer = WarcFileWriter(
@@ -180,7 +216,14 @@ class WarcCaptureMiddleware:
         headers = {"WARC-Date": date}
         if response.ip_address is not None:
             headers["WARC-IP-Address"] = str(response.ip_address)
-        record = self._response_record(response, headers)
+        torn = "dataloss" in response.flags
+        oversize = "download_stopped" in response.flags and _OVERSIZE_KEY in request.meta
+        if torn:
+            # The connection was lost mid-body: keep what came, marked as incomplete.
+            headers["WARC-Truncated"] = "disconnect"
+        elif oversize:
+            headers["WARC-Truncated"] = "length"
+        record = self._response_record(response, headers, torn or oversize)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         body = request.body or b""
         request_record = self.builder.create_warc_record(
@@ -200,6 +243,13 @@ class WarcCaptureMiddleware:
             # Disk full, permissions: nothing may go on as if it were archived.
             self.fail(f"cannot write WARC file in {writer.directory}: {exc}")
             raise IgnoreRequest(f"not archived: {response.url}") from exc
+        self.stats.inc_value("warc/records", 2)
+        self.stats.set_value("warc/bytes", writer.bytes_written)
+        self.stats.set_value("warc/files", writer.files_opened)
+        if torn:
+            return self._retry_torn(request, response, location)
+        if oversize:
+            self._refuse_oversize(request, response, location)
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         request.meta[WARC_META_KEY] = {
             "file": location.filename,
@@ -217,11 +267,20 @@ class WarcCaptureMiddleware:
                     etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
                 )
             )
-        self.stats.inc_value("warc/records", 2)
         self.stats.inc_value(f"warc/{record.rec_type}s")
-        self.stats.set_value("warc/bytes", writer.bytes_written)
-        self.stats.set_value("warc/files", writer.files_opened)
         return response
+
+    def _retry_torn(self, request: Request, response: Response, location) -> Request:
+        """A torn response is archived (truncated) but never handed on: fetch it again."""
+        self.stats.inc_value("warc/truncated")
+        logger.warning(
+            "Connection lost after %d bytes of %s: archived as truncated (WARC-Truncated: disconnect, %s@%d)",
+            len(response.body), response.url, location.filename, location.offset,
+        )
+        retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss", give_up_log_level=logging.ERROR)
+        if retry is None:
+            raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
+        return retry
 
     def fail(self, message: str) -> None:
         """Stop the crawl cleanly: log it, close what can be closed, finish with a failure reason."""
@@ -233,11 +292,11 @@ class WarcCaptureMiddleware:
         if spider is not None and self.crawler.engine is not None:
             self.crawler.engine.close_spider(spider, "archive_write_error")
 
-    def _response_record(self, response: Response, headers: dict):
+    def _response_record(self, response: Response, headers: dict, torn: bool = False):
         """A response record, or a revisit record where the payload is already archived."""
         http_headers = response_http_headers(response)
         previous = None
-        if self.incremental is not None and response.status in (200, 304):
+        if self.incremental is not None and not torn and response.status in (200, 304):
             previous = self.incremental.open().last_payload(response.url)
         if previous is not None and previous.payload_digest:
             if response.status == 304:

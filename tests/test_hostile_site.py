@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
+import socket
+import struct
 import time
 from pathlib import Path
 
@@ -11,15 +14,44 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from crawler.replay import ReplayIndex
 from tests.support.run import scrapy
 from tests.support.warcs import records, warcio_check
 
 GOOD = gzip.decompress(sorted((Path(__file__).parent / "fixtures" / "benchmark_slice" / "html").glob("*.gz"))[0].read_bytes())
+HUGE = b"<html><body>" + b"<p>word </p>" * 120_000 + b"</body></html>"  # 1.4 MB, over the test's 1 MB limit
 LONG_SLUG = "/" + "очень-длинный-заголовок-" * 12 + "статьи"
+
+
+def reset(request, sent: bytes = b"", declared: int | None = None) -> Response:
+    """Send ``sent`` (maybe nothing), then reset the connection: a real RST, not a clean close.
+
+    With SO_LINGER 0, closing the socket sends RST at once. The descriptor is detached first so
+    werkzeug can never touch it (or a reused number) again; it then logs an error about the
+    vanished socket, which is the test site's problem, not the crawler's.
+    """
+    connection = request.environ["werkzeug.socket"]
+
+    def body():
+        if sent:
+            yield sent
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        os.close(connection.detach())
+        raise ConnectionResetError("reset by the test site")
+
+    headers = {"Content-Length": str(declared)} if declared else {}
+    return Response(body(), content_type="text/html; charset=utf-8", headers=headers)
 
 
 def handlers() -> dict:
     busy = {"count": 0}
+    flaky = {"count": 0}
+
+    def torn_then_whole(request):
+        flaky["count"] += 1
+        if flaky["count"] == 1:
+            return reset(request, GOOD[: len(GOOD) // 3], declared=len(GOOD))
+        return Response(GOOD, content_type="text/html; charset=utf-8")
 
     def busy_then_fine(request):
         busy["count"] += 1
@@ -38,7 +70,10 @@ def handlers() -> dict:
         "/mixed-encoding": lambda r: Response(
             GOOD.decode("utf-8", "replace").encode("cp1251", "replace") + "Ещё текст".encode("utf-8"),
             content_type="text/html; charset=utf-8"),
-        "/huge": lambda r: Response(b"<html><body>" + b"<p>word </p>" * 120_000 + b"</body></html>", content_type="text/html"),
+        "/huge": lambda r: Response(HUGE, content_type="text/html"),
+        # No Content-Length: the size shows only as the bytes come.
+        "/huge-streamed": lambda r: Response((HUGE[i:i + 65536] for i in range(0, len(HUGE), 65536)),
+                                             content_type="text/html"),
         "/bomb": lambda r: Response(bomb, headers={"Content-Encoding": "gzip"}, content_type="text/html"),
         "/truncated-gzip": lambda r: Response(gzip.compress(GOOD)[:5000], headers={"Content-Encoding": "gzip"}, content_type="text/html"),
         "/malformed": lambda r: Response(GOOD.replace(b"</p>", b"").replace(b"</div>", b"<div>", 3) + b"<<<>>", content_type="text/html"),
@@ -50,6 +85,9 @@ def handlers() -> dict:
         "/elsewhere": lambda r: Response("", status=302, headers={"Location": "http://other.invalid/story"}),
         "/ftp": lambda r: Response("", status=302, headers={"Location": "ftp://files.invalid/story.txt"}),
         "/good": lambda r: Response(GOOD, content_type="text/html; charset=utf-8"),
+        "/reset": lambda r: reset(r),
+        "/reset-mid-body": lambda r: reset(r, GOOD[:20_000], declared=len(GOOD)),
+        "/torn-then-whole": torn_then_whole,
         "/dots/%2e%2e/%2e%2e/escape": lambda r: Response(GOOD, content_type="text/html"),
         LONG_SLUG: lambda r: Response(GOOD, content_type="text/html"),
     }
@@ -107,7 +145,9 @@ def test_broken_pages_get_a_clear_log_line(hostile):
     assert "Gave up retrying" in log and "/unavailable" in log
     assert "answered 429 with Retry-After 1: waiting 1 s before its next request" in log
     assert "/slow" in log and ("TimeoutError" in log or "took longer than" in log)
-    assert "/huge" in log and ("maxsize" in log.lower() or "max size" in log.lower() or "DOWNLOAD_MAXSIZE" in log)
+    for huge in ("/huge", "/huge-streamed"):
+        assert re.search(rf"Response of {base}{huge} is over DOWNLOAD_MAXSIZE \(.*\): its first \d+ bytes archived as "
+                         r"truncated \(WARC-Truncated: length", log), huge
 
 
 def test_every_response_received_is_in_the_warc(hostile):
@@ -137,3 +177,57 @@ def test_odd_urls_never_lead_outside_the_archive(hostile):
         assert archive.resolve() in path.resolve().parents
     names = [p.name for p in (archive / "text").rglob("*.md")]
     assert all(len(n.encode()) <= 140 for n in names)
+
+
+def test_a_page_over_download_maxsize_keeps_its_first_bytes(hostile):
+    base, seen, archive, run = hostile
+    kept = {}
+    for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
+        for kind, headers, http, payload in records(path):
+            if kind == "response" and "/huge" in headers.get_header("WARC-Target-URI"):
+                kept[headers.get_header("WARC-Target-URI")] = (headers.get_header("WARC-Truncated"), payload)
+    for huge in ("/huge", "/huge-streamed"):
+        mark, payload = kept[base + huge]
+        assert mark == "length"
+        assert 1_000_000 < len(payload) < 1_000_000 + 70_000 and HUGE.startswith(payload), huge
+        assert base + huge not in {item["url"] for item in run.items}
+    assert "Cancelling download" not in run.log  # stopped by the capture at the limit, not dropped by Scrapy
+
+
+def test_a_lost_connection_keeps_what_came_and_tries_again(hostile):
+    base, seen, archive, run = hostile
+    log = run.log
+    # Reset before any byte: nothing to archive; retried, then given up, with a log line.
+    assert "Gave up retrying" in log and f"{base}/reset>" in log
+    # Reset mid-body: the bytes that came are archived as a truncated record, and retried.
+    assert re.search(rf"Connection lost after \d+ bytes of {base}/reset-mid-body: archived as truncated", log)
+    torn: dict[str, list[tuple[str | None, int]]] = {}
+    for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
+        for kind, headers, http, payload in records(path):
+            url = headers.get_header("WARC-Target-URI")
+            if kind == "response" and ("/reset" in url or "/torn" in url):
+                torn.setdefault(url, []).append((headers.get_header("WARC-Truncated"), len(payload)))
+    # What came before the reset (a reset may discard bytes still in flight, never add any).
+    mid = torn[base + "/reset-mid-body"]
+    assert [mark for mark, _ in mid] == ["disconnect"] * 2  # first try and one retry
+    assert all(size <= 20_000 for _, size in mid)
+    (first_mark, first_size), (second_mark, second_size) = torn[base + "/torn-then-whole"]
+    assert first_mark == "disconnect" and first_size <= len(GOOD) // 3
+    assert second_mark is None and second_size == len(GOOD)
+    assert base + "/reset" not in torn
+    # The retry's whole page is what the spider saw; the torn one never reached extraction.
+    assert base + "/torn-then-whole" in {item["url"] for item in run.items}
+    assert base + "/reset-mid-body" not in {item["url"] for item in run.items}
+    assert "'warc/truncated': 5" in log  # 3 lost connections, 2 over DOWNLOAD_MAXSIZE (stats dump)
+
+
+def test_replay_prefers_the_whole_capture_to_a_truncated_one(hostile):
+    base, seen, archive, run = hostile
+    index = ReplayIndex(archive / "warc")
+    whole = index.lookup(base + "/torn-then-whole")
+    assert whole is not None and whole.truncated is None
+    assert len(index.load(whole).body) == len(GOOD)
+    # Nothing whole: the truncated record is all there is, and it says so.
+    assert index.lookup(base + "/reset-mid-body").truncated == "disconnect"
+    assert all(c.truncated is None for c in index.captures())
+    assert len(index.truncated()) == 5

@@ -160,6 +160,10 @@ class Command(ScrapyCommand):
             f" -> {counts['items']} articles" + (f" in {opts.output}" if opts.output != "-" else ""),
             file=sys.stderr,
         )
+        torn = index.truncated()
+        if torn:
+            print(f"extract: left out {len(torn)} truncated records (WARC-Truncated), e.g. {torn[0].url}"
+                  f" ({torn[0].path.name}@{torn[0].offset})", file=sys.stderr)
         for error in index.errors:
             print(f"extract: {error}", file=sys.stderr)
         self.exitcode = 1 if index.errors else 0

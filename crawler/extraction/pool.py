@@ -35,11 +35,46 @@ def get_executor(processes: bool = True, workers: int = 0) -> Executor:
         if processes:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extraction.worker"])
-            _executors[key] = ProcessPoolExecutor(max_workers=key[1], mp_context=context)
+            _executors[key] = ProcessPoolExecutor(
+                max_workers=key[1], mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+            )
         else:
             _executors[key] = ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="extract")
         logger.debug("Extraction pool: %d %s", key[1], "processes" if processes else "threads")
     return _executors[key]
+
+
+def exit_with(crawler_pid: int) -> None:
+    """Worker initializer: end this worker when the crawler process ends, however it ends.
+
+    A SIGKILLed crawler runs no clean-up. Its workers (children of the fork server, not of the
+    crawler) would wait for work forever, and keep the fork server, and the stdout and stderr of
+    whoever started the crawl (cron, a test), alive with them.
+    """
+    import select
+    import threading
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(crawler_pid)
+        except (AttributeError, OSError):  # no pidfd (old kernel): poll
+            while _alive(crawler_pid):
+                threading.Event().wait(1.0)
+        else:
+            select.select([handle], [], [])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-crawler", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _run_in_worker(html: str, **kwargs) -> ExtractionResult:

@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from crawler.incremental import IncrementalState
 from crawler.naming import contained_path, url_relative_path
 from crawler.state import revision_diff
-from crawler.text_files import render, write_atomically
+from crawler.text_files import remove_stale_partials, render, write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ class TextFilePipeline:
 
     def open_spider(self) -> None:
         self.incremental = self.crawler.get_extension(IncrementalState)
+        removed = remove_stale_partials(self.root / self.crawler.spider.name)
+        if removed:
+            self.crawler.stats.set_value("text/partials_removed", len(removed))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from twisted.internet import defer
-
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
 
 LOOPBACK_HOSTS = {"www.themoscowtimes.com", "static.themoscowtimes.com", "themoscowtimes.com"}
 

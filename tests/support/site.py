@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ class FixtureSite:
         self.requests: list[Request] = []
         #: Seconds every response waits before it is sent (a slow site).
         self.delay = 0.0
+        #: path -> (set once half the body is sent, set to send the rest): a response held midway.
+        self.held: dict[str, tuple[threading.Event, threading.Event]] = {}
         httpserver.no_handler_status_code = 404
         httpserver.expect_request("").respond_with_handler(self._handle)
 
@@ -59,6 +62,24 @@ class FixtureSite:
     def body_of(self, path: str) -> bytes:
         return self.rewrite(self.routes[path].file.read_bytes())
 
+    def hold_midway(self, path: str) -> tuple[threading.Event, threading.Event]:
+        """Serve ``path`` half, then wait: returns (half sent, release). Uncompressed, with Content-Length."""
+        self.held[path] = (threading.Event(), threading.Event())
+        return self.held[path]
+
+    def _held_response(self, body: bytes, events, **kwargs) -> Response:
+        half_sent, release = events
+
+        def stream():
+            yield body[: len(body) // 2]
+            half_sent.set()
+            release.wait(60)
+            yield body[len(body) // 2 :]
+
+        response = Response(stream(), **kwargs)
+        response.headers["Content-Length"] = str(len(body))
+        return response
+
     def count(self, path: str) -> int:
         return sum(1 for r in self.requests if r.path == path)
 
@@ -80,6 +101,9 @@ class FixtureSite:
         }
         if route.conditional and request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag, "Cache-Control": "max-age=60"})
+        if request.path in self.held:
+            return self._held_response(body, self.held[request.path], status=route.status, headers=headers,
+                                       content_type=route.content_type)
         if "gzip" in request.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"
