@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable, Iterable
 
 from tqdm import tqdm
 
@@ -61,7 +61,7 @@ def header(title: str, command: str) -> list[str]:
     return [
         f"# {title}",
         "",
-        f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- command: `{command}`",
         f"- code: {revision()}",
         f"- versions: {versions()}",

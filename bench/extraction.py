@@ -48,8 +48,8 @@ def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:
     results = {}
     for name, function in (("trafilatura.extract (plain)", plain_trafilatura), ("defense-news-archive (generic path)", ours)):
         texts = run_pool(function, jobs, workers, name)
-        scores = [page_scores(truth[k]["articleBody"], t) for k, t in zip(keys, texts)]
-        results[name] = {"metrics": aggregate(scores), "pages": {k: s for k, s in zip(keys, scores)}}
+        scores = [page_scores(truth[k]["articleBody"], t) for k, t in zip(keys, texts, strict=True)]
+        results[name] = {"metrics": aggregate(scores), "pages": {k: s for k, s in zip(keys, scores, strict=True)}}
     return {"pages": len(keys), "results": results}
 
 

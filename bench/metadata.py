@@ -17,7 +17,7 @@ import gzip
 import json
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import header, quality_benchmark_main, run_pool
@@ -117,7 +117,7 @@ def _days(value) -> set:
         return {match.group(0)} if match else set()
     days = {moment.date().isoformat()}
     if moment.tzinfo is not None:
-        days.add(moment.astimezone(timezone.utc).date().isoformat())
+        days.add(moment.astimezone(UTC).date().isoformat())
     return days
 
 
@@ -135,7 +135,7 @@ def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:
     results = {}
     for name, function in (("trafilatura.bare_extraction (plain)", plain), ("defense-news-archive", ours)):
         outputs = run_pool(function, pages, workers, name)
-        scored = [(p, o, score(p, o)) for p, o in zip(pages, outputs)]
+        scored = [(p, o, score(p, o)) for p, o in zip(pages, outputs, strict=True)]
         counted = [s for p, _, s in scored if p["page"] not in DISPUTED]
         results[name] = {
             "rates": {field: sum(s[field] for s in counted) / len(counted) for field in ("title", "date", "authors")},

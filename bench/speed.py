@@ -294,7 +294,7 @@ def report(results: dict, command: str) -> str:
                        ("replay_on_vs_full", "replay (extraction on) / full pipeline")):
         target = TARGETS.get(key)
         verdict = "" if target is None else ("met" if r[key] >= target else "**NOT met**")
-        lines.append(f"| {label} | {r[key]:.2f}× | {'≥ %.2f×' % target if target else '–'} | {verdict} |")
+        lines.append(f"| {label} | {r[key]:.2f}× | {f'≥ {target:.2f}×' if target else '–'} | {verdict} |")
     if results["rss"]:
         lines += ["", "| peak memory (PSS) of the full pipeline's process tree: crawler, fork server, extraction workers | MB | items |",
                   "|---|---|---|"]

@@ -12,7 +12,7 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser
 from lxml import etree
@@ -122,7 +122,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
 def _struct_time(value) -> datetime | None:
     if not value:
         return None
-    return datetime(*value[:6], tzinfo=timezone.utc)
+    return datetime(*value[:6], tzinfo=UTC)
 
 
 #: feedparser's complaints that say nothing about the feed's content.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -93,7 +93,7 @@ class IncrementalState:
         fetched = parse_datetime(last.fetched_at)
         if announced is not None and fetched is not None and announced > fetched:
             return FetchPlan(True, "announced as changed", headers)
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if fetched is None or now - fetched >= self.recheck:
             return FetchPlan(True, "re-check", headers)
         return FetchPlan(False, "known", {})

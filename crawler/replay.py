@@ -18,10 +18,11 @@ import json
 import logging
 import os
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -188,7 +189,7 @@ class ReplayIndex:
 
     def add_html_file(self, path: Path, url: str) -> Capture:
         """A saved HTML page (plain or .gz) served as a capture of ``url``."""
-        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         capture = Capture(
             date=stamp, url=url, path=path, offset=0, record_id="", record_type="file", status=200, mime="text/html",
             warc_date=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -265,9 +266,9 @@ class ReplayIndex:
 
 def _parse_warc_date(text: str) -> datetime:
     try:
-        return iso_date_to_datetime(text).replace(tzinfo=timezone.utc)
+        return iso_date_to_datetime(text).replace(tzinfo=UTC)
     except Exception:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _read_record(capture: Capture):
@@ -305,7 +306,7 @@ def _read_record(capture: Capture):
 def parse_replay_at(value: str | None) -> datetime | None:
     if not value:
         return None
-    return timestamp_to_datetime(str(value)).replace(tzinfo=timezone.utc)
+    return timestamp_to_datetime(str(value)).replace(tzinfo=UTC)
 
 
 _indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -7,7 +7,7 @@ is asking for less. The delay is capped by RETRY_AFTER_MAX (seconds).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def retry_after_seconds(value: bytes | str | None) -> float | None:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 class RetryAfterMiddleware:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -39,7 +39,7 @@ class RunLock:
         previous = handle.read().strip()
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now(timezone.utc).isoformat()}\n")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now(UTC).isoformat()}\n")
         handle.flush()
         self._handle = handle
         return f"took over a lock left by a dead run ({previous})" if previous else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import platform
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from io import BytesIO
@@ -77,7 +77,7 @@ def warcinfo_fields(crawler: Crawler, spider_name: str) -> dict[str, str]:
 
 
 def warc_date(moment: datetime) -> str:
-    return datetime_to_iso_date(moment.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+    return datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -212,7 +212,7 @@ class WarcCaptureMiddleware:
         spider = self.crawler.spider
         name = spider.name if spider else "crawl"
         writer = self.writer_for(name)
-        date = warc_date(datetime.now(timezone.utc))
+        date = warc_date(datetime.now(UTC))
         headers = {"WARC-Date": date}
         if response.ip_address is not None:
             headers["WARC-IP-Address"] = str(response.ip_address)

@@ -17,12 +17,12 @@ import threading
 import weakref
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from warcio.recordloader import ArcWarcRecord
 from warcio.recordbuilder import RecordBuilder
+from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def serialize_record(record: ArcWarcRecord, gzip_level: int) -> bytes:
 
 
 def utc_stamp(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S")
+    return (moment or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
 
 
 class WarcFileWriter:
@@ -106,7 +106,7 @@ class WarcFileWriter:
             assert self._file is not None and self._path is not None
             final_name = self._path.name[: -len(OPEN_SUFFIX)]
             locations = []
-            for record, member in zip(records, members):
+            for record, member in zip(records, members, strict=True):
                 offset = self._file.tell()
                 self._file.write(member)
                 locations.append(

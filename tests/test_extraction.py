@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from crawler.extraction import PageRules, extract_article
-from crawler.extraction.people import credit, split_credit
 from crawler.extraction.normalize import join_paragraphs, normalize_text, parse_datetime
+from crawler.extraction.people import credit, split_credit
 from spiders.moscowtimes import MoscowTimesSpider
 
 PAGES = Path(__file__).parent / "fixtures" / "moscowtimes" / "pages"

@@ -68,7 +68,7 @@ def handlers() -> dict:
         "/empty": lambda r: Response(b"", content_type="text/html"),
         "/binary": lambda r: Response(os.urandom(20_000), content_type="text/html"),
         "/mixed-encoding": lambda r: Response(
-            GOOD.decode("utf-8", "replace").encode("cp1251", "replace") + "Ещё текст".encode("utf-8"),
+            GOOD.decode("utf-8", "replace").encode("cp1251", "replace") + "Ещё текст".encode(),
             content_type="text/html; charset=utf-8"),
         "/huge": lambda r: Response(HUGE, content_type="text/html"),
         # No Content-Length: the size shows only as the bytes come.
@@ -183,7 +183,7 @@ def test_a_page_over_download_maxsize_keeps_its_first_bytes(hostile):
     base, seen, archive, run = hostile
     kept = {}
     for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
-        for kind, headers, http, payload in records(path):
+        for kind, headers, _http, payload in records(path):
             if kind == "response" and "/huge" in headers.get_header("WARC-Target-URI"):
                 kept[headers.get_header("WARC-Target-URI")] = (headers.get_header("WARC-Truncated"), payload)
     for huge in ("/huge", "/huge-streamed"):
@@ -203,7 +203,7 @@ def test_a_lost_connection_keeps_what_came_and_tries_again(hostile):
     assert re.search(rf"Connection lost after \d+ bytes of {base}/reset-mid-body: archived as truncated", log)
     torn: dict[str, list[tuple[str | None, int]]] = {}
     for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
-        for kind, headers, http, payload in records(path):
+        for kind, headers, _http, payload in records(path):
             url = headers.get_header("WARC-Target-URI")
             if kind == "response" and ("/reset" in url or "/torn" in url):
                 torn.setdefault(url, []).append((headers.get_header("WARC-Truncated"), len(payload)))

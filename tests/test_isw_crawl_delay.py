@@ -56,7 +56,7 @@ def test_the_whole_crawl_with_a_short_crawl_delay_is_spaced_and_complete(isw_sit
     run = scrapy("crawl", "isw", *args, archive=tmp_path, items=tmp_path / "items.jsonl")
     assert run.returncode == 0, run.log
     assert [r.path for r in site.requests] == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", ARTICLE]
-    gaps = [b - a for a, b in zip(stamps[1:], stamps[2:])]  # between requests after robots.txt
+    gaps = [b - a for a, b in zip(stamps[1:], stamps[2:], strict=False)]  # between requests after robots.txt
     assert all(gap >= 0.9 for gap in gaps), gaps
     (item,) = run.items
     expected = json.loads((FIXTURES / "isw" / "expected.json").read_text())[ARTICLE]

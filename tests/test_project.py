@@ -30,9 +30,9 @@ def test_outlets_table_is_current():
 
 
 def test_requirements_are_pinned():
-    lines = [l for l in (PROJECT / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
-    assert all("==" in l for l in lines)
-    names = {l.split("==")[0].lower().replace("_", "-") for l in lines}
+    lines = [line for line in (PROJECT / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")]
+    assert all("==" in line for line in lines)
+    names = {line.split("==")[0].lower().replace("_", "-") for line in lines}
     for needed in ("scrapy", "trafilatura", "warcio", "itemadapter", "pytest-httpserver", "lxml-html-clean", "extruct"):
         assert needed in names
 

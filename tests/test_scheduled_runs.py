@@ -6,7 +6,7 @@ import json
 import signal
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -68,18 +68,18 @@ def two_runs(tmp_path_factory):
 
     # The site moves on: two new articles, one edited, one unchanged (answers 304),
     # the video page served again byte for byte by a server that ignores If-None-Match.
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     edited = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8").replace(OLD_SENTENCE, NEW_SENTENCE)
     (work / "a87242.html").write_text(edited, encoding="utf-8")
     site.add(A87242, work / "a87242.html")
-    for path, title in zip(NEW, ["Hotline Tested Again", "Generals Agree on Notification Rules"]):
+    for path, title in zip(NEW, ["Hotline Tested Again", "Generals Agree on Notification Rules"], strict=True):
         (work / path.rsplit("-", 1)[-1]).write_text(new_page(path, title), encoding="utf-8")
         site.add(path, work / path.rsplit("-", 1)[-1])
     site.add(VIDEO, FIXTURES / "pages" / "video.html", conditional=False)
     feed = rss(site, [
         ("edited", A87242, now), ("unchanged", A90011, now), ("video", VIDEO, now),
         ("new 1", NEW[0], now), ("new 2", NEW[1], now),
-        ("old", A75651, datetime(2021, 11, 23, 21, 22, tzinfo=timezone.utc)),
+        ("old", A75651, datetime(2021, 11, 23, 21, 22, tzinfo=UTC)),
     ])
     (work / "news.xml").write_text(feed, encoding="utf-8")
     site.add("/rss/news", work / "news.xml", "application/rss+xml; charset=UTF-8")
@@ -118,7 +118,7 @@ def test_revisit_records_instead_of_second_copies(two_runs):
     site, archive, *_ = two_runs
     recs = warc_records(archive)
     by_url: dict[str, list] = {}
-    for path, kind, headers, http, payload in recs:
+    for _path, kind, headers, http, payload in recs:
         if kind in ("response", "revisit"):
             by_url.setdefault(headers.get_header("WARC-Target-URI"), []).append((kind, headers, http, payload))
     first, second = by_url[site.base + A90011]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-
-
 import pytest  # noqa: F401 - fixtures come from conftest
 
 from tests.support.moscowtimes_site import spider_args
 from tests.support.run import scrapy
-
 
 
 def test_an_unwritable_warc_directory_stops_the_crawl_with_exit_1(mt_site, tmp_path):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
@@ -126,7 +126,7 @@ class Command(ScrapyCommand):
             return
         if note:
             logger.warning("crawlall: %s", note)
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         try:
             crawlers, start_errors = [], {}
             for name in names:
@@ -142,7 +142,7 @@ class Command(ScrapyCommand):
             ]
         finally:
             lock.release()
-        finished = datetime.now(timezone.utc)
+        finished = datetime.now(UTC)
         report = {
             "started": started.isoformat(),
             "finished": finished.isoformat(),

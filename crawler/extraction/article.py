@@ -26,8 +26,8 @@ from trafilatura.metadata import extract_metadata
 
 from crawler.extraction.boilerplate import is_generic_boilerplate
 from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
-from crawler.extraction.people import Credit, credit, squash
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
+from crawler.extraction.people import Credit, credit, squash
 from crawler.extraction.rules import PageRules
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import html as lxml_html
@@ -36,7 +36,7 @@ def extract_blocks_article(document: dict[str, Any], origin: str, language: str 
                   for text in _block_texts(block) if text]
     text = join_paragraphs(paragraphs)
     stamp = root.get("datetime")
-    published = datetime.fromtimestamp(stamp, timezone.utc).isoformat() if isinstance(stamp, (int, float)) else None
+    published = datetime.fromtimestamp(stamp, UTC).isoformat() if isinstance(stamp, (int, float)) else None
     path = (root.get("url") or "").lstrip("/")
     og = root.get("og") or {}
     tag = root.get("tag") or {}

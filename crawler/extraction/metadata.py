@@ -6,8 +6,8 @@ import html
 import logging
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from extruct.jsonld import JsonLdExtractor
 from lxml import html as lxml_html

@@ -14,7 +14,6 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from io import BytesIO
 
 from itemadapter import ItemAdapter
 
-from crawler.warc_capture import WarcCaptureMiddleware, warc_date
 from crawler.extraction.normalize import utc_now
+from crawler.warc_capture import WarcCaptureMiddleware, warc_date
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, AsyncIterator, ClassVar
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -175,7 +176,7 @@ class ArchiveSpider(scrapy.Spider):
     def _too_old(self, when: datetime | date | None) -> bool:
         if self.since is None or when is None:
             return False
-        day = when.astimezone(timezone.utc).date() if isinstance(when, datetime) else when
+        day = when.astimezone(UTC).date() if isinstance(when, datetime) else when
         return day < self.since
 
     def fetch_url(self, url: str) -> str:
@@ -264,7 +265,7 @@ class ArchiveSpider(scrapy.Spider):
         moment = parse_datetime(when) if isinstance(when, str) else when
         if moment is None:
             return cls.rules
-        day = moment.astimezone(timezone.utc).date().isoformat()
+        day = moment.astimezone(UTC).date().isoformat()
         for valid_until, rules in sorted(cls.rules_history):
             if day < valid_until:
                 return rules
@@ -289,7 +290,7 @@ class ArchiveSpider(scrapy.Spider):
             stats.inc_value("articles/not_text")
             mark(warc, "not_article")
             return
-        fetched_at = (warc or {}).get("date") or datetime.now(timezone.utc).isoformat()
+        fetched_at = (warc or {}).get("date") or datetime.now(UTC).isoformat()
         try:
             result = await extract_in_pool(
                 self.executor,
@@ -323,7 +324,7 @@ class ArchiveSpider(scrapy.Spider):
     def article_item(self, response, fields: dict) -> ArticleItem:
         """The item for an extracted page, tied to the WARC record it came from."""
         warc = response.meta.get(WARC_META_KEY)
-        fetched_at = (warc or {}).get("date") or datetime.now(timezone.utc).isoformat()
+        fetched_at = (warc or {}).get("date") or datetime.now(UTC).isoformat()
         item = ArticleItem(outlet=self.name, warc=warc, fetched_at=fetched_at, **fields)
         archived = response.meta.get(ARCHIVED_ITEM_KEY)
         if archived and archived.get("text") == item.text:
