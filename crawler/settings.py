@@ -36,6 +36,10 @@ RETRY_TIMES = 2
 DOWNLOAD_FAIL_ON_DATALOSS = False
 #: Longest wait a Retry-After header may impose on a site's next request (seconds).
 RETRY_AFTER_MAX = 600
+#: Items processed in parallel *per response*. An article page yields one item; Scrapy starts
+#: this many asyncio tasks for every response's output, so its default (100) cost ~1 ms per page
+#: here for nothing (measured with cProfile on the speed benchmark's crawl).
+CONCURRENT_ITEMS = 8
 #: Periodic progress line ("Crawled N pages ..., scraped N items ...").
 LOGSTATS_INTERVAL = 60.0
 

@@ -223,22 +223,17 @@ class WarcCaptureMiddleware:
             headers["WARC-Truncated"] = "disconnect"
         elif oversize:
             headers["WARC-Truncated"] = "length"
-        record = self._response_record(response, headers, torn or oversize)
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        body = request.body or b""
-        request_record = self.builder.create_warc_record(
-            request.url,
-            "request",
-            payload=BytesIO(body),
-            length=len(body),
-            http_headers=request_http_headers(request),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
-        )
-        # Response first: readers look for it first, and cdxj-indexer pairs them. Digests,
-        # serialization and gzip run on a thread (zlib and hashlib release the GIL), so the
-        # reactor keeps downloading; the response goes on only once it is in the WARC.
+        previous = None
+        if self.incremental is not None and not (torn or oversize) and response.status in (200, 304):
+            previous = self.incremental.open().last_payload(response.url)  # SQLite: on this thread
+        http_headers = (response_http_headers(response), request_http_headers(request))
+        # Building (digests), serializing and gzip run on a thread (hashlib and zlib release the
+        # GIL), so the reactor keeps downloading; the response goes on only once it is in the WARC.
+        # Response first: readers look for it first, and cdxj-indexer pairs them.
         try:
-            location, _ = await run_in_thread(writer.write, record, request_record)
+            record, location = await run_in_thread(
+                self._build_and_write, writer, request, response, headers, http_headers, previous, date
+            )
         except OSError as exc:
             # Disk full, permissions: nothing may go on as if it were archived.
             self.fail(f"cannot write WARC file in {writer.directory}: {exc}")
@@ -250,6 +245,7 @@ class WarcCaptureMiddleware:
             return self._retry_torn(request, response, location)
         if oversize:
             self._refuse_oversize(request, response, location)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         request.meta[WARC_META_KEY] = {
             "file": location.filename,
@@ -292,12 +288,23 @@ class WarcCaptureMiddleware:
         if spider is not None and self.crawler.engine is not None:
             self.crawler.engine.close_spider(spider, "archive_write_error")
 
-    def _response_record(self, response: Response, headers: dict, torn: bool = False):
+    def _build_and_write(self, writer, request, response, headers, http_headers, previous, date):
+        """On a worker thread: both records built (digests computed) and written."""
+        record = self._response_record(response, headers, http_headers[0], previous)
+        body = request.body or b""
+        request_record = self.builder.create_warc_record(
+            request.url,
+            "request",
+            payload=BytesIO(body),
+            length=len(body),
+            http_headers=http_headers[1],
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")},
+        )
+        location, _ = writer.write(record, request_record)
+        return record, location
+
+    def _response_record(self, response: Response, headers: dict, http_headers, previous):
         """A response record, or a revisit record where the payload is already archived."""
-        http_headers = response_http_headers(response)
-        previous = None
-        if self.incremental is not None and not torn and response.status in (200, 304):
-            previous = self.incremental.open().last_payload(response.url)
         if previous is not None and previous.payload_digest:
             if response.status == 304:
                 record = self.builder.create_revisit_record(

@@ -74,3 +74,29 @@ def test_never_overwrites_an_existing_file(tmp_path):
     assert a.filename != b.filename
     first.close(), second.close()
     assert len(list(tmp_path.glob("*.warc.gz"))) == 2
+
+
+def test_payloads_sent_compressed_are_stored_not_deflated_again():
+    import gzip
+    import zlib
+
+    from crawler.warc_writer import serialize_record
+
+    writer = WarcFileWriter("/nonexistent", "news")
+    html = b"<html><body>" + b"<p>The same words again and again.</p>" * 2000 + b"</body></html>"
+    encoded = gzip.compress(html)
+    plain = response(writer, "https://example.org/plain", html)
+    sent_gzip = writer.builder.create_warc_record(
+        "https://example.org/gz", "response", payload=BytesIO(encoded), length=len(encoded),
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                                      protocol="HTTP/1.1"))
+    plain_member = serialize_record(plain, 6)
+    gzip_member = serialize_record(sent_gzip, 6)
+    # Identity-encoded HTML is deflated (it shrinks a lot); a gzip payload is stored in its member
+    # (deflate level 0: a little larger than the record itself, never deflated twice).
+    assert len(plain_member) < len(html) / 10
+    raw = zlib.decompress(gzip_member, zlib.MAX_WBITS | 16)
+    assert len(raw) < len(gzip_member) < len(raw) + 200
+    # Either way an ordinary gzip member of a whole record: the payload comes back byte for byte.
+    assert raw.endswith(encoded + b"\r\n\r\n")
+    assert zlib.decompress(plain_member, zlib.MAX_WBITS | 16).endswith(html + b"\r\n\r\n")

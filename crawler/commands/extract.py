@@ -23,7 +23,6 @@ from scrapy.exceptions import UsageError
 from scrapy.exporters import JsonLinesItemExporter
 from tqdm import tqdm
 
-from crawler.extraction.article import parse_html
 from crawler.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayIndex
 from crawler.spiders.generic import GenericArticleSpider
 
@@ -54,6 +53,8 @@ def page_url(path: Path) -> str:
     data = path.read_bytes()
     if path.name.endswith(".gz"):
         data = gzip.decompress(data)
+    from crawler.extraction.article import parse_html  # not at import: scrapy loads every command
+
     tree = parse_html(data)
     for value in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
         if value.strip().startswith("http"):
