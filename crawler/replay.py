@@ -332,6 +332,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             if not len(self.index):
                 logger.error("Replay: no response records found in %s", source)
 
+    def _read(self, capture: Capture) -> tuple[ArchivedResponse, dict | None]:
+        return self.index.load(capture), self.index.archived_item(capture)
+
     async def download_request(self, request: Request) -> Response:
         capture = request.meta.get(REPLAY_CAPTURE_KEY)
         if capture is None and request.method == "GET":
@@ -341,14 +344,14 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             logger.error("Replay: not in the archive: %s %s", request.method, request.url)
             raise IgnoreRequest(f"not in the archive: {request.url}")
         try:
-            archived = await run_in_thread(self.index.load, capture)
+            # One trip to a thread for the record and the item archived with it.
+            archived, archived_item = await run_in_thread(self._read, capture)
         except Exception as exc:
             self.stats.inc_value("replay/error")
             logger.error("Replay: cannot read %s from %s at offset %d: %s", request.url, capture.path, capture.offset, exc)
             raise IgnoreRequest(str(exc)) from exc
         self.stats.inc_value("replay/hit")
         request.meta[WARC_META_KEY] = capture.ref()
-        archived_item = await run_in_thread(self.index.archived_item, capture)
         if archived_item is not None:
             request.meta[ARCHIVED_ITEM_KEY] = archived_item
         headers = Headers()

@@ -40,6 +40,10 @@ RETRY_AFTER_MAX = 600
 #: this many asyncio tasks for every response's output, so its default (100) cost ~1 ms per page
 #: here for nothing (measured with cProfile on the speed benchmark's crawl).
 CONCURRENT_ITEMS = 8
+#: Back-pressure from extraction to downloading: Scrapy stops taking new responses into the
+#: scraper while those being processed (waiting for an extraction worker, mostly) add up to this
+#: many body bytes. ~12 article pages keep two workers busy; the default (5 MB) only adds memory.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
 #: Periodic progress line ("Crawled N pages ..., scraped N items ...").
 LOGSTATS_INTERVAL = 60.0
 

@@ -9,9 +9,11 @@ the rest of the crawl where the response landed through ``request.meta["warc"]``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import platform
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
@@ -23,7 +25,6 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
-from scrapy.utils.asyncio import run_in_thread
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
@@ -123,6 +124,9 @@ class WarcCaptureMiddleware:
         self.max_size = settings.getint("WARC_MAX_SIZE")
         self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        #: One thread writes (the writer serializes writes anyway): one malloc arena holding the
+        #: records' buffers, not one per thread of a shared pool.
+        self.write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
         self.builder = record_builder()
         self.writer: WarcFileWriter | None = None
         self.incremental: IncrementalState | None = None
@@ -160,6 +164,7 @@ class WarcCaptureMiddleware:
         self.writer_for(spider.name)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.write_thread.shutdown(wait=True)
         if self.writer is not None:
             self.writer.close()
             for path in self.writer.files_written:
@@ -231,8 +236,8 @@ class WarcCaptureMiddleware:
         # GIL), so the reactor keeps downloading; the response goes on only once it is in the WARC.
         # Response first: readers look for it first, and cdxj-indexer pairs them.
         try:
-            record, location = await run_in_thread(
-                self._build_and_write, writer, request, response, headers, http_headers, previous, date
+            record, location = await asyncio.get_running_loop().run_in_executor(
+                self.write_thread, self._build_and_write, writer, request, response, headers, http_headers, previous, date
             )
         except OSError as exc:
             # Disk full, permissions: nothing may go on as if it were archived.

@@ -177,3 +177,20 @@ def test_declared_language_is_checked_against_the_text():
                              rules=SvobodaSpider.rules)
     assert result.fields["language"] == "ru"
     assert result.notes == ["language declared en, detected ru"]
+
+
+def test_language_detection_tells_close_languages_apart_and_abstains_when_unsure():
+    from crawler.extraction.article import check_language, detect_language
+
+    ukrainian = ("Міністерство оборони України повідомило, що протягом доби сили оборони відбили дванадцять атак "
+                 "на кількох напрямках фронту, а також знищили склад боєприпасів противника.") * 3
+    russian = ("Министерство обороны России сообщило, что за сутки силы противовоздушной обороны сбили "
+               "двенадцать беспилотников над несколькими областями страны.") * 3
+    hebrew = "משרד הביטחון הודיע היום כי מערכת ההגנה האווירית יירטה את כל הטילים ששוגרו לעבר הצפון. " * 3
+    assert detect_language(ukrainian) == "uk" and detect_language(russian) == "ru"
+    assert detect_language(hebrew) == "he"  # CLD2 says "iw", a retired code
+    assert detect_language("12 34 56 ... !!!") is None  # nothing to judge: no guess
+    assert detect_language("bad \udcff surrogate") is None  # not valid UTF-8: no crash
+    # Short texts are never overruled; long ones are, with a note.
+    assert check_language("ru", "Коротко.") == ("ru", None)
+    assert check_language("ru", ukrainian * 2) == ("uk", "language declared ru, detected uk")

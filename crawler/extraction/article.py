@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 import htmldate
-import py3langid
+import pycld2
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
@@ -159,11 +159,29 @@ def strip_site_name(title: str, site_names: set[str]) -> str:
 _SITE_SUFFIX = re.compile(r"^(.*\S)\s*(?:\||–|—|-|·|•|::|ㅣ|：)\s*([^|–—·•ㅣ：]{1,60})$")
 
 
+#: CLD2 still uses a few retired ISO 639-1 codes.
+_CLD2_CODES = {"iw": "he", "in": "id", "jw": "jv"}
+
+
+def detect_language(text: str) -> str | None:
+    """The language of a text by CLD2 (Chrome's detector: a few MB, ~0.06 ms a page), if it is sure."""
+    try:
+        reliable, _, ((_, code, _, _), *_) = pycld2.detect(text)
+    except (pycld2.error, UnicodeError):  # lone surrogates, invalid UTF-8
+        return None
+    if not reliable or code == "un":
+        return None
+    code = code.split("-")[0].lower()  # zh-Hant -> zh
+    return _CLD2_CODES.get(code, code)
+
+
 def check_language(declared: str | None, text: str) -> tuple[str | None, str | None]:
     """The declared language, checked against detection on the text (long enough texts only)."""
     if len(text.split()) < 50:
         return declared, None
-    detected, _ = py3langid.classify(text[:1000])
+    detected = detect_language(text[:2000])
+    if detected is None:
+        return declared, None
     if declared is None:
         return detected, f"language detected as {detected} (none declared)"
     if detected != declared:

@@ -1,17 +1,22 @@
 """What runs in an extraction worker: the extraction code, loaded once in the fork server.
 
-The fork server imports this module before it forks any worker, so the workers share
-its pages (the language model of py3langid alone is ~100 MB) instead of each loading
-its own copy.
+The fork server imports this module before it forks any worker, so the workers share its
+pages (trafilatura, lxml, extruct, dateparser and their data) instead of each loading its own.
 """
 
 from __future__ import annotations
 
-import py3langid
+import gc
 
 from crawler.extraction.article import ExtractionResult, extract_article
 
-py3langid.classify("Warm the language model up once, before the workers are forked.")
+# Warm the lazily built parts up once, before the workers are forked.
+extract_article("<html><body><p>Warm up.</p></body></html>", url="https://example.org/warm-up")
+# Everything loaded so far is moved out of the collector's reach: a collection in a worker would
+# otherwise write to every object's header and turn the pages it shares with the fork server
+# into private copies (copy-on-write). See the gc.freeze() documentation.
+gc.collect()
+gc.freeze()
 
 
 def run(html: str, **kwargs) -> ExtractionResult:
