@@ -231,13 +231,12 @@ class WarcCaptureMiddleware:
         previous = None
         if self.incremental is not None and not (torn or oversize) and response.status in (200, 304):
             previous = self.incremental.open().last_payload(response.url)  # SQLite: on this thread
-        http_headers = (response_http_headers(response), request_http_headers(request))
         # Building (digests), serializing and gzip run on a thread (hashlib and zlib release the
         # GIL), so the reactor keeps downloading; the response goes on only once it is in the WARC.
         # Response first: readers look for it first, and cdxj-indexer pairs them.
         try:
             record, location = await asyncio.get_running_loop().run_in_executor(
-                self.write_thread, self._build_and_write, writer, request, response, headers, http_headers, previous, date
+                self.write_thread, self._build_and_write, writer, request, response, headers, previous, date
             )
         except OSError as exc:
             # Disk full, permissions: nothing may go on as if it were archived.
@@ -293,16 +292,20 @@ class WarcCaptureMiddleware:
         if spider is not None and self.crawler.engine is not None:
             self.crawler.engine.close_spider(spider, "archive_write_error")
 
-    def _build_and_write(self, writer, request, response, headers, http_headers, previous, date):
-        """On a worker thread: both records built (digests computed) and written."""
-        record = self._response_record(response, headers, http_headers[0], previous)
+    def _build_and_write(self, writer, request, response, headers, previous, date):
+        """On the writer thread: both records built (headers, digests) and written.
+
+        The reactor awaits the result before the response goes on, so nothing changes the
+        request or the response meanwhile.
+        """
+        record = self._response_record(response, headers, response_http_headers(response), previous)
         body = request.body or b""
         request_record = self.builder.create_warc_record(
             request.url,
             "request",
             payload=BytesIO(body),
             length=len(body),
-            http_headers=http_headers[1],
+            http_headers=request_http_headers(request),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")},
         )
         location, _ = writer.write(record, request_record)

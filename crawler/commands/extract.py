@@ -23,6 +23,7 @@ from scrapy.exceptions import UsageError
 from scrapy.exporters import JsonLinesItemExporter
 from tqdm import tqdm
 
+from crawler.extraction.pool import get_executor, warm_up
 from crawler.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayIndex
 from crawler.spiders.generic import GenericArticleSpider
 
@@ -108,6 +109,8 @@ class Command(ScrapyCommand):
         if opts.spider and opts.spider not in loader.list():
             raise UsageError(f"unknown spider {opts.spider!r}", print_help=False)
         warcs, pages = input_files(args)
+        # Extraction workers start while the archive is indexed.
+        warm_up(get_executor(self.settings.getbool("EXTRACTION_PROCESS_POOL"), self.settings.getint("EXTRACTION_WORKERS")))
         index = ReplayIndex(warcs)
         for page in pages:
             index.add_html_file(page, opts.url if (opts.url and len(pages) == 1) else page_url(page))

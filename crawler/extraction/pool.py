@@ -43,6 +43,33 @@ def get_executor(processes: bool = True, workers: int = 0) -> Executor:
     return _executors[key]
 
 
+_warmed: set[int] = set()
+
+
+def _nothing() -> None:
+    return None
+
+
+def warm_up(executor: Executor) -> None:
+    """Start the workers now, from a thread, so the fork server's imports (~1 s of trafilatura,
+    extruct, dateparser) overlap the crawl's start (robots.txt, feeds, an archive's index)
+    instead of holding up the first article."""
+    import threading
+
+    if not isinstance(executor, ProcessPoolExecutor) or id(executor) in _warmed:
+        return
+    _warmed.add(id(executor))
+
+    def start() -> None:
+        try:
+            for _ in range(executor._max_workers):
+                executor.submit(_nothing)
+        except RuntimeError:  # shut down meanwhile
+            pass
+
+    threading.Thread(target=start, name="extraction-warm-up", daemon=True).start()
+
+
 def exit_with(crawler_pid: int) -> None:
     """Worker initializer: end this worker when the crawler process ends, however it ends.
 

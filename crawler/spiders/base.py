@@ -31,7 +31,7 @@ from scrapy.http import TextResponse
 
 from crawler.discovery import Entry, Sitemap, parse_feed, parse_sitemap
 from crawler.extraction.normalize import parse_datetime
-from crawler.extraction.pool import extract_in_pool, get_executor
+from crawler.extraction.pool import extract_in_pool, get_executor, warm_up
 from crawler.extraction.rules import PageRules
 from crawler.incremental import IncrementalState
 from crawler.items import ArticleItem
@@ -147,6 +147,8 @@ class ArchiveSpider(scrapy.Spider):
         )
         spider.min_words = settings.getint("EXTRACTION_MIN_WORDS")
         spider.extraction_enabled = settings.getbool("EXTRACTION_ENABLED")
+        if spider.extraction_enabled:
+            warm_up(spider.executor)
         return spider
 
     # -- start ------------------------------------------------------------------
