@@ -204,16 +204,18 @@ def trafilatura_loop(source: Path, count: int) -> float:
     return time.perf_counter() - start
 
 
-def best_of(repeat: int, make_args, **kwargs) -> dict:
-    """The fastest of ``repeat`` runs (the machine is shared: the minimum is the least disturbed)."""
-    runs = [run(make_args(i), **kwargs) for i in range(repeat)]
-    best = min(runs, key=lambda r: r["elapsed"])
-    best["all_elapsed"] = [round(r["elapsed"], 2) for r in runs]
+def fastest(runs: list[dict], key: str = "elapsed") -> dict:
+    """The fastest of a configuration's runs (the machine is shared: the minimum is the least disturbed)."""
+    best = dict(min(runs, key=lambda r: r[key]))
+    best["all_elapsed"] = [round(r[key], 2) for r in runs]
     return best
 
 
 def measure(source: Path, count: int, rss_counts: list[int], workdir: Path, repeat: int = 3) -> dict:
+    """Every configuration once per round, rounds repeated: a machine that slows down or speeds
+    up during the run weighs on every configuration alike, not on whichever ran last."""
     results: dict = {"n": count, "repeat": repeat}
+    runs: dict[str, list[dict]] = {}
     with LoopbackSite(source, count) as site:
         discovery = ["-a", f"url={site.base}/sitemap.xml,{site.base}/feed.xml"]
         configs = {
@@ -221,22 +223,32 @@ def measure(source: Path, count: int, rss_counts: list[int], workdir: Path, repe
             "capture": ["-s", "EXTRACTION_ENABLED=False", "-s", "TEXT_FILES_ENABLED=False"],
             "full": [],
         }
+        warcs = workdir / "full-0" / "warc"
         # A warm-up crawl first, so the first measured configuration pays no cold start.
         run(["crawl", "feed", *discovery, *COMMON, *configs["bare"], "-s", f"ARCHIVE_DIR={workdir / 'warm-up'}"])
-        for name, extra in tqdm(configs.items(), desc="crawls", unit="config"):
-            results[name] = best_of(repeat, lambda i, name=name, extra=extra: [
-                "crawl", "feed", *discovery, *COMMON, *extra, "-s", f"ARCHIVE_DIR={workdir / f'{name}-{i}'}"])
-        shutil.move(str(workdir / "full-0"), str(workdir / "full"))
-        warcs = workdir / "full" / "warc"
-        out = workdir / "extracted.jsonl"
-        results["extract"] = run(["extract", str(warcs), "-o", str(out), "-s", "LOG_LEVEL=WARNING"])
-        with open(out, encoding="utf-8") as handle:
-            results["extract"]["items"] = sum(1 for _ in handle)
-        for name, extra in (("replay_off", ["-s", "EXTRACTION_ENABLED=False"]), ("replay_on", [])):
-            results[name] = best_of(repeat, lambda i, name=name, extra=extra: [
-                "crawl", "feed", *discovery, *COMMON, *extra, "-s", f"REPLAY_WARC={warcs}",
-                "-s", "TEXT_FILES_ENABLED=False", "-s", f"ARCHIVE_DIR={workdir / f'{name}-{i}'}"])
-    results["trafilatura_loop"] = {"wall": min(trafilatura_loop(source, count) for _ in range(repeat))}
+        for i in tqdm(range(repeat), desc="rounds", unit="round"):
+            for name, extra in configs.items():
+                archive = workdir / f"{name}-{i}"
+                runs.setdefault(name, []).append(run(["crawl", "feed", *discovery, *COMMON, *extra,
+                                                      "-s", f"ARCHIVE_DIR={archive}"]))
+                if name != "full" or i > 0:
+                    shutil.rmtree(archive, ignore_errors=True)
+            out = workdir / "extracted.jsonl"
+            outcome = run(["extract", str(warcs), "-o", str(out), "-s", "LOG_LEVEL=WARNING"])
+            outcome["elapsed"] = outcome["wall"]
+            with open(out, encoding="utf-8") as handle:
+                outcome["items"] = sum(1 for _ in handle)
+            runs.setdefault("extract", []).append(outcome)
+            for name, extra in (("replay_off", ["-s", "EXTRACTION_ENABLED=False"]), ("replay_on", [])):
+                archive = workdir / f"{name}-{i}"
+                runs.setdefault(name, []).append(run(["crawl", "feed", *discovery, *COMMON, *extra,
+                                                      "-s", f"REPLAY_WARC={warcs}", "-s", "TEXT_FILES_ENABLED=False",
+                                                      "-s", f"ARCHIVE_DIR={archive}"]))
+                shutil.rmtree(archive, ignore_errors=True)
+            loop = trafilatura_loop(source, count)
+            runs.setdefault("trafilatura_loop", []).append({"wall": loop, "elapsed": loop})
+    for name, outcomes in runs.items():
+        results[name] = fastest(outcomes)
     results["rss"] = {}
     for n in rss_counts:
         with LoopbackSite(source, n) as site:
@@ -273,7 +285,8 @@ def report(results: dict, command: str) -> str:
         "served by a loopback HTTP server in its own process, discovered through a sitemap and a feed.",
         "Crawls: 32 concurrent requests, no politeness delays (the server is ours). Times are the crawl's",
         "own elapsed time (Scrapy's stats); `scrapy extract` and the trafilatura loop are wall-clock.",
-        f"Each configuration ran {results.get('repeat', 1)} times after a warm-up crawl; the fastest run counts.",
+        f"After a warm-up crawl, every configuration ran once per round, in {results.get('repeat', 1)} rounds (so a machine "
+        "that slows down weighs on all of them alike); the fastest run of each counts.",
         "",
         "| run | seconds | pages/s | items |",
         "|---|---|---|---|",
