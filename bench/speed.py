@@ -319,6 +319,8 @@ def report(results: dict, command: str) -> str:
             ok = sizes[-1] <= RSS_LIMIT_MB and growth <= 0.2
             lines.append(f"\nTarget: ≤ {RSS_LIMIT_MB} MB at the largest N and within 20% of the smallest: "
                          f"{'met' if ok else '**NOT met**'} ({sizes[-1]:.0f} MB, {growth:+.0%}).")
+    lines += ["", "What the figures mean, how they vary from run to run on this shared machine, and what was",
+              "changed to get them: [`docs/SPEED-NOTES.md`](SPEED-NOTES.md) (kept by hand; this file is regenerated)."]
     return "\n".join(lines) + "\n"
 
 
