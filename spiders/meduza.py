@@ -16,6 +16,14 @@ class MeduzaSpider(ArchiveSpider):
     article_patterns = (r"^/en/(news|feature|brief)/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/?$",)
     languages = ("en",)
 
+    @classmethod
+    def archived_article(cls, url: str, mime: str | None) -> bool:
+        """Its articles are archived as the API's JSON answers (and, fetched by hand, pages)."""
+        if mime == "application/json":
+            page = url.replace("/api/w5/", "/", 1)
+            return page != url and super().archived_article(page, "text/html")
+        return super().archived_article(url, mime)
+
     def fetch_url(self, url: str) -> str:
         """The article's JSON, not its JavaScript-built page (the JSON is what gets archived)."""
         origin, _, path = url.partition("://")[2].partition("/")

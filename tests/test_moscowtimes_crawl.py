@@ -193,4 +193,4 @@ def test_scrapy_extract_over_the_crawls_warc_equals_the_crawls_items(crawl, tmp_
     assert extract.returncode == 0, extract.log
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(items, key=lambda i: i["url"]) == sorted(run.items, key=lambda i: i["url"])
-    assert "5 HTML captures (moscowtimes: 5)" in extract.log and "-> 3 articles" in extract.log
+    assert "5 article captures (moscowtimes: 5)" in extract.log and "-> 3 articles" in extract.log

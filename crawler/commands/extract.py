@@ -28,7 +28,6 @@ from crawler.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayInd
 from crawler.spiders.generic import GenericArticleSpider
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
-HTML_TYPES = {"text/html", "application/xhtml+xml", None, ""}
 
 
 def input_files(args: list[str]) -> tuple[list[Path], list[Path]]:
@@ -63,8 +62,9 @@ def page_url(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def is_html_capture(capture: Capture) -> bool:
-    return capture.status in (200, 304, None) and capture.mime in HTML_TYPES
+def is_page_capture(capture: Capture) -> bool:
+    """A capture with content (200, a 304 revisit, a saved page), whatever its type."""
+    return capture.status in (200, 304, None)
 
 
 def extraction_spider(base, captures: list[Capture]):
@@ -114,12 +114,16 @@ class Command(ScrapyCommand):
         index = ReplayIndex(warcs)
         for page in pages:
             index.add_html_file(page, opts.url if (opts.url and len(pages) == 1) else page_url(page))
-        captures = [c for c in index.captures() if is_html_capture(c) and (not opts.url or c.url == opts.url)]
         groups: dict[type, list[Capture]] = defaultdict(list)
         by_domain = self._spiders_by_domain(loader)
-        for capture in captures:
+        for capture in index.captures():
+            if not is_page_capture(capture) or (opts.url and capture.url != opts.url):
+                continue
             spider = loader.load(opts.spider) if opts.spider else self._spider_for(capture.url, by_domain)
-            groups[spider].append(capture)
+            # The outlet says which of its captures are articles: HTML pages, or (Meduza) its JSON API.
+            if capture.record_type == "file" or spider.archived_article(capture.url, capture.mime):
+                groups[spider].append(capture)
+        captures = [c for group in groups.values() for c in group]
 
         self.settings.setdict(
             {
@@ -160,7 +164,7 @@ class Command(ScrapyCommand):
             output.close()
         outlets = ", ".join(f"{cls.name}: {len(c)}" for cls, c in groups.items()) or "none"
         print(
-            f"extract: {len(captures)} HTML captures ({outlets}) from {len(warcs)} WARC files and {len(pages)} pages"
+            f"extract: {len(captures)} article captures ({outlets}) from {len(warcs)} WARC files and {len(pages)} pages"
             f" -> {counts['items']} articles" + (f" in {opts.output}" if opts.output != "-" else ""),
             file=sys.stderr,
         )

@@ -151,6 +151,19 @@ class ArchiveSpider(scrapy.Spider):
             warm_up(spider.executor)
         return spider
 
+    #: Content types of captures ``scrapy extract`` reads as article pages (None: a saved page).
+    archived_article_types: tuple = ("text/html", "application/xhtml+xml", None, "")
+
+    @classmethod
+    def archived_article(cls, url: str, mime: str | None) -> bool:
+        """Whether ``scrapy extract`` should read this archived capture of the outlet as an article:
+        a page of an article URL, as the crawl would have parsed it (feeds, section pages and the
+        like are archived too, but are not articles)."""
+        if mime not in cls.archived_article_types:
+            return False
+        path = urlsplit(url).path
+        return not cls.article_patterns or any(re.search(p, path) for p in cls.article_patterns)
+
     # -- start ------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.only_urls:
