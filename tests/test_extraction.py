@@ -194,3 +194,27 @@ def test_language_detection_tells_close_languages_apart_and_abstains_when_unsure
     # Short texts are never overruled; long ones are, with a note.
     assert check_language("ru", "Коротко.") == ("ru", None)
     assert check_language("ru", ukrainian * 2) == ("uk", "language declared ru, detected uk")
+
+
+def test_site_and_section_suffixes_leave_the_headline_whole():
+    from crawler.extraction.article import strip_site_name
+
+    # Real shapes from the fundus pages and the extraction benchmark.
+    assert strip_site_name("Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung",
+                           {"boersen-zeitung.de", "boersen-zeitung"}) == "Steigende US-Zinsen setzen Dax zu"
+    assert strip_site_name("Headline - Example.com", {"example.com"}) == "Headline"
+    assert strip_site_name("Bubi-Bomber wieder da | Sport", {"bild.de"}, section="Sport") == "Bubi-Bomber wieder da"
+    assert strip_site_name("장동혁, 부담 커졌다-정치", {"hankookilbo.com"}, section="정치") == "장동혁, 부담 커졌다"
+    # A hyphen inside a word or a score is not a separator, whatever follows it.
+    assert strip_site_name("Now, it can't accommodate RTO-4", {"ottawacitizen.com"}) == "Now, it can't accommodate RTO-4"
+    assert strip_site_name("Wild beat Sabres 4-1", {"apnews.com"}) == "Wild beat Sabres 4-1"
+    assert strip_site_name("Noia en la lucha por la salvación (3-3)", {"abc.es"}) == "Noia en la lucha por la salvación (3-3)"
+    # A tail that is neither the site nor the section stays.
+    assert strip_site_name("Ukraine - what next", {"example.com"}) == "Ukraine - what next"
+
+
+def test_credit_labels_and_job_titles_are_not_part_of_names():
+    assert credit(["Capital Von Jemima Kelly"]).persons == ["Jemima Kelly"]  # a column's name, then "Von"
+    assert credit(["Ursula von der Leyen", "Karl von Habsburg"]).persons == ["Ursula von der Leyen", "Karl von Habsburg"]
+    assert credit(["신현주 기자"]).persons == ["신현주"]  # 기자: reporter
+    assert credit(["山田太郎記者"]).persons == ["山田太郎"]

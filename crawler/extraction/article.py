@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,22 +142,42 @@ def _only_the_publisher(credited: Credit, site_names: set[str]) -> bool:
     return all(any(s and (squash(org) in s or s in squash(org)) for s in sites) for org in credited.organizations)
 
 
-def strip_site_name(title: str, site_names: set[str]) -> str:
-    """'Headline | Site' or 'Headline - site.com' -> 'Headline' (only when the tail names the site)."""
-    squashed_names = {squash(n) for n in site_names if n}
+def strip_site_name(title: str, site_names: set[str], section: str | None = None) -> str:
+    """'Headline | Site', 'Headline - site.com', 'Headline | Sport' (the page's own section)
+    -> 'Headline'. Only a tail that names the site or the section goes; a hyphen inside a
+    word or a score ('RTO-4', '(3-3)') is not a separator."""
+    squashed_names = {form for n in site_names if n for form in _name_forms(n)}
+    squashed_section = squash(section) if section else ""
     for _ in range(2):
         match = _SITE_SUFFIX.match(title)
         if not match:
             break
         tail = squash(match.group(2))
-        if tail and (any(tail == n or (len(n) > 3 and (n in tail or tail in n)) for n in squashed_names) or tail.isdigit()):
+        if tail and (
+            any(t == n or (len(n) > 3 and (n in t or t in n)) for n in squashed_names for t in _name_forms(match.group(2)))
+            or tail.isdigit()
+            or tail == squashed_section
+        ):
             title = match.group(1).strip()
         else:
             break
     return title
 
 
-_SITE_SUFFIX = re.compile(r"^(.*\S)\s*(?:\||–|—|-|·|•|::|ㅣ|：)\s*([^|–—·•ㅣ：]{1,60})$")
+_TRANSLITERATIONS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def _name_forms(name: str) -> set[str]:
+    """A site's name as written and as its domain spells it ('Börsen-Zeitung', boersen-zeitung.de)."""
+    folded = unicodedata.normalize("NFKD", name.lower().translate(_TRANSLITERATIONS))
+    return {squash(name), squash("".join(c for c in folded if not unicodedata.combining(c)))} - {""}
+
+
+#: 'Headline <separator> tail'. A hyphen only separates with a space on either side, or
+#: right before a short tail in a script without spaces in titles ('…-정치').
+_SITE_SUFFIX = re.compile(
+    r"^(.*\S)(?:\s*(?:\||–|—|·|•|::|ㅣ|：)\s*|\s+-\s+|-(?=[^\x00-\u024f\s]{1,12}$))([^|–—·•ㅣ：]{1,60})$"
+)
 
 
 #: CLD2 still uses a few retired ISO 639-1 codes.
@@ -416,9 +437,15 @@ def extract_article(
     scope = scope_nodes[0] if scope_nodes else tree
 
     site_names = meta.site_names(url)
+    section = (
+        ld_text(ld.get("articleSection"))
+        or _text_of(_select(scope, rules.section))
+        or normalize_text(meta.first("article:section"))
+        or None
+    )
     title = next(
         (
-            strip_site_name(candidate, site_names)
+            strip_site_name(candidate, site_names, section)
             for candidate in (
                 ld_text(ld.get("headline")),
                 _text_of(_select(scope, rules.title)),
@@ -435,12 +462,6 @@ def extract_article(
         credited = credit(names, site_names, split=False)
     else:
         credited = _credit_from_metadata(meta, site_names)
-    section = (
-        ld_text(ld.get("articleSection"))
-        or _text_of(_select(scope, rules.section))
-        or normalize_text(meta.first("article:section"))
-        or None
-    )
     tags = ld_keywords(ld.get("keywords")) or meta.all("article:tag") or ld_keywords(meta.first("news_keywords", "keywords") or "")
     if rules.tags and not tags:
         tags = [normalize_text(n.text_content()) for n in _select(scope, rules.tags)]
@@ -469,7 +490,7 @@ def extract_article(
     if not title or not credited.persons and _only_the_publisher(credited, site_names):
         fallback = title_and_byline(tree, url)
     if not title and fallback is not None and fallback.title:
-        title = strip_site_name(normalize_text(fallback.title), site_names)
+        title = strip_site_name(normalize_text(fallback.title), site_names, section)
     if not credited.persons and fallback is not None and fallback.author:
         # No person in the metadata (or only the publisher standing in for one):
         # the page's visible byline, as trafilatura reads it.

@@ -35,6 +35,11 @@ _PREFIXES = re.compile(
 _JOINS = re.compile(r"\s*(?:,|;|&|\+|/|\s(?:and|und|og|och|et|y|e|i|en|ve|и|та|і|a)\s)\s*", re.I)
 _PAREN = re.compile(r"\s*[\(\[][^\)\]]{1,30}[\)\]]\s*$")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
+#: Job titles after the name in Korean, Japanese and Chinese bylines ("홍길동 기자", "山田太郎記者").
+_ROLE_SUFFIX = re.compile(r"\s*(?:선임기자|수습기자|기자|특파원|논설위원|객원기자|記者|记者|特派員|特派员|編集委員|通讯员|特约记者)$")
+#: A byline label inside a credit, capitalised as a label and not as a name particle
+#: ("Capital Von Jemima Kelly": a column's name, then the author; "Ursula von der Leyen" stays).
+_INNER_LABEL = re.compile(r"\s(?:Von|By|Par|Por|Door)\s+(?=[^\W\d_])")
 
 
 @dataclass
@@ -72,6 +77,8 @@ def clean_name(raw: str) -> str | None:
     name = normalize_text(raw)
     name = _PREFIXES.sub("", name)
     name = _PAREN.sub("", name).strip(" ,;:-–|")
+    name = _INNER_LABEL.split(name)[-1]
+    name = _ROLE_SUFFIX.sub("", name).strip()
     if not name or _EMAIL.fullmatch(name) or re.match(r"https?://", name) or re.fullmatch(r"[\d\W]+", name):
         return None
     if len(name) > 80:
