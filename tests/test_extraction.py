@@ -218,3 +218,18 @@ def test_credit_labels_and_job_titles_are_not_part_of_names():
     assert credit(["Ursula von der Leyen", "Karl von Habsburg"]).persons == ["Ursula von der Leyen", "Karl von Habsburg"]
     assert credit(["신현주 기자"]).persons == ["신현주"]  # 기자: reporter
     assert credit(["山田太郎記者"]).persons == ["山田太郎"]
+
+
+def test_a_strict_reading_well_short_of_the_json_ld_article_body_is_read_again():
+    """A real Times of India page (fundus test data): the strict reading keeps the breadcrumbs and
+    loses a third of the article; the page's JSON-LD articleBody says how long it is."""
+    import gzip
+
+    page = gzip.decompress((Path(__file__).parent / "fixtures" / "corpus" / "fundus_TimesOfIndia_2026_04_16.html.gz")
+                           .read_bytes()).decode("utf-8")
+    url = "https://timesofindia.indiatimes.com/city/bhopal/newborns-left-in-dustbins/articleshow/130288123.cms"
+    result = extract_article(page, url=url)
+    text = result.fields["text"]
+    assert text.startswith("BHOPAL: Madhya Pradesh continues to report the highest number of infant abandonm")
+    assert "- News" not in text and result.fields["access"] == "free"
+    assert result.fields["word_count"] > 1200

@@ -270,7 +270,7 @@ _TRAFILATURA_OPTIONS = dict(
 )
 
 
-def _trafilatura_text(tree, url: str, targeted: bool) -> str:
+def _trafilatura_text(tree, url: str, targeted: bool, expected_words: int = 0) -> str:
     """Body text. Cut down by outlet rules, the page is read generously (favor_recall).
     A whole page without rules is read strictly (favor_precision); when that finds next
     to nothing, or far less than the page's own paragraphs hold, a more generous reading
@@ -282,6 +282,13 @@ def _trafilatura_text(tree, url: str, targeted: bool) -> str:
     # the strict reading misses.
     strict = trafilatura.extract(tree, url=url, favor_precision=True, fast=True, **_TRAFILATURA_OPTIONS) or ""
     strict_words = len(strict.split())
+    if expected_words >= GENERIC_MIN_WORDS and strict_words < 0.8 * expected_words:
+        # The page's own JSON-LD articleBody says the article is longer than the strict reading:
+        # read it the balanced way too and keep whichever comes closer to the publisher's count.
+        balanced = trafilatura.extract(tree, url=url, **_TRAFILATURA_OPTIONS) or ""
+        balanced_words = len(balanced.split())
+        if abs(balanced_words - expected_words) < abs(strict_words - expected_words):
+            return balanced
     if strict_words < GENERIC_MIN_WORDS:
         generous = trafilatura.extract(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
         return generous if len(generous.split()) > 1.2 * strict_words else strict
@@ -294,8 +301,8 @@ def _trafilatura_text(tree, url: str, targeted: bool) -> str:
     return strict
 
 
-def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool) -> list[str]:
-    text = _trafilatura_text(tree, url, targeted)
+def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool, expected_words: int = 0) -> list[str]:
+    text = _trafilatura_text(tree, url, targeted, expected_words)
     paragraphs = [normalize_text(line) for line in text.split("\n")]
     patterns = [re.compile(p, re.I) for p in rules.drop_paragraphs]
     kept = []
@@ -483,7 +490,9 @@ def extract_article(
 
     # trafilatura copies the tree it is given; only the outlet's removals need a copy of ours.
     body_tree, targeted = _body_tree(copy.deepcopy(tree) if rules.remove else tree, rules)
-    paragraphs = _body_paragraphs(body_tree, url, rules, targeted)
+    article_body = ld.get("articleBody")
+    expected_words = len(article_body.split()) if isinstance(article_body, str) else 0
+    paragraphs = _body_paragraphs(body_tree, url, rules, targeted, expected_words)
     text = join_paragraphs(paragraphs)
 
     fallback = None
