@@ -85,6 +85,10 @@ def handlers() -> dict:
         "/elsewhere": lambda r: Response("", status=302, headers={"Location": "http://other.invalid/story"}),
         "/ftp": lambda r: Response("", status=302, headers={"Location": "ftp://files.invalid/story.txt"}),
         "/good": lambda r: Response(GOOD, content_type="text/html; charset=utf-8"),
+        # A site that hands out a session cookie and asks for credentials: never sent back.
+        "/sets-cookie": lambda r: Response(GOOD, content_type="text/html; charset=utf-8",
+                                           headers={"Set-Cookie": "session=s3cr3t; Path=/"}),
+        "/login-required": lambda r: Response("login", status=401, headers={"WWW-Authenticate": 'Basic realm="x"'}),
         "/reset": lambda r: reset(r),
         "/reset-mid-body": lambda r: reset(r, GOOD[:20_000], declared=len(GOOD)),
         "/torn-then-whole": torn_then_whole,
@@ -99,9 +103,11 @@ def hostile(tmp_path_factory):
     server.start()
     routes = handlers()
     seen = []
+    received_headers: list[dict] = []
 
     def dispatch(request):
         seen.append((request.path, time.monotonic()))
+        received_headers.append(dict(request.headers))
         handler = routes.get(request.path) or routes.get(request.full_path.split("?")[0])
         return handler(request) if handler else Response("not found", status=404)
 
@@ -115,6 +121,7 @@ def hostile(tmp_path_factory):
     run = scrapy("crawl", "feed", "-a", f"url={base}/feed.xml", "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "DOWNLOAD_TIMEOUT=1",
                  "-s", "RETRY_TIMES=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", archive=archive, items=archive / "items.jsonl")
     (archive / "crawl.log").write_text(run.log, encoding="utf-8")
+    run.received_headers = received_headers
     yield base, seen, archive, run
     server.stop()
 
@@ -231,3 +238,23 @@ def test_replay_prefers_the_whole_capture_to_a_truncated_one(hostile):
     assert index.lookup(base + "/reset-mid-body").truncated == "disconnect"
     assert all(c.truncated is None for c in index.captures())
     assert len(index.truncated()) == 5
+
+
+def test_no_cookie_or_credential_is_ever_sent_or_archived(hostile):
+    base, seen, archive, run = hostile
+    assert any(path == "/sets-cookie" for path, _ in seen) and any(path == "/login-required" for path, _ in seen)
+    # The server set a cookie early in the crawl; no later request carried it, nor any credentials.
+    for headers in run.received_headers:
+        assert not {"Cookie", "Authorization", "Proxy-Authorization"} & set(headers), headers
+    for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
+        for kind, headers, http, payload in records(path):
+            if kind == "request":
+                assert http.get_header("Cookie") is None and http.get_header("Authorization") is None
+            if kind == "warcinfo":
+                info = payload.decode("utf-8").lower()
+                assert "cookie" not in info and "password" not in info and "authorization" not in info
+    # What the server sent is archived as sent, Set-Cookie included: it is part of the response.
+    cookies = [http.get_header("Set-Cookie") for p in sorted((archive / "warc" / "feed").glob("*.warc.gz"))
+               for kind, headers, http, _ in records(p)
+               if kind == "response" and headers.get_header("WARC-Target-URI") == base + "/sets-cookie"]
+    assert cookies == ["session=s3cr3t; Path=/"]
