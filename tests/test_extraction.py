@@ -233,3 +233,54 @@ def test_a_strict_reading_well_short_of_the_json_ld_article_body_is_read_again()
     assert text.startswith("BHOPAL: Madhya Pradesh continues to report the highest number of infant abandonm")
     assert "- News" not in text and result.fields["access"] == "free"
     assert result.fields["word_count"] > 1200
+
+
+BROKEN_JSON_LD_PAGE = """<!DOCTYPE html><html lang="en"><head>
+<meta charset="utf-8"><title>Kyiv says drone strike hit Russian refinery | Example News</title>
+<meta property="og:title" content="Kyiv says drone strike hit Russian refinery">
+<meta property="og:site_name" content="Example News">
+<meta property="article:published_time" content="2024-05-02T09:15:00+00:00">
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "broken,</script>
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@graph": [
+  {"@type": "WebPage", "@id": "https://news.example.com/a/1#page", "name": "Kyiv says drone strike hit Russian refinery"},
+  {"@type": "NewsArticle", "headline": "Kyiv says drone strike hit Russian refinery",
+   "datePublished": "2031-01-01T00:00:00Z", "dateModified": "2024-05-02T10:00:00Z",
+   "author": [{"@type": "Person", "name": "Olena Kovalenko", "url": "https://news.example.com/authors/olena"},
+              "https://news.example.com/authors/ivan-petrov",
+              {"@type": "Organization", "name": "Reuters"}],
+   "publisher": {"@type": "Organization", "name": "Example News"}}
+]}
+</script>
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Kyiv says drone strike hit Russian refinery"}
+</script>
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>
+<article>
+<h1>Kyiv says drone strike hit Russian refinery</h1>
+<p>Ukrainian drones struck an oil refinery in Russia's Ryazan region overnight, a source in Kyiv's
+security service said on Thursday, the latest in a series of attacks on Russian energy sites.</p>
+<p>Губернатор области Павел Малков said debris from a downed drone had caused a fire at an industrial
+site, without naming it. Emergency services said the fire had been put out by the morning.</p>
+<p>Kyiv has stepped up long-range strikes on refineries this year, saying they supply fuel to Russian
+forces. Moscow calls the attacks terrorism and has answered with strikes on Ukraine's power grid.</p>
+</article>
+<aside class="related"><h2>Read more</h2><ul><li><a href="/a/2">Another story</a></li></ul></aside>
+</body></html>"""
+
+
+def test_broken_duplicate_and_odd_json_ld_gives_what_it_can_justify():
+    """A broken block, duplicate article objects inside and outside an @graph, authors as objects, a URL
+    and an agency, a publication date after the capture, a Cyrillic name in English text."""
+    result = extract_article(BROKEN_JSON_LD_PAGE, url="https://news.example.com/a/1",
+                             fetched_at="2024-05-02T12:00:00+00:00")
+    fields = result.fields
+    assert result.skipped is None and fields is not None
+    assert fields["title"] == "Kyiv says drone strike hit Russian refinery"
+    # The JSON-LD date is in the future of the capture: refused; the meta tag's date is used.
+    assert fields["published"] == "2024-05-02T09:15:00+00:00" and fields["published_source"] == "meta"
+    # A person (object), not the author page URL; the agency apart.
+    assert fields["authors"] == ["Olena Kovalenko"] and fields["organizations"] == ["Reuters"]
+    assert fields["language"] == "en"  # a Cyrillic name inside English text does not change it
+    assert "Губернатор области Павел Малков" in fields["text"] and "Read more" not in fields["text"]
