@@ -18,8 +18,9 @@ import json
 import logging
 import os
 import weakref
+import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -323,6 +324,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             raise NotConfigured("REPLAY_WARC is not set")
         self.at = parse_replay_at(settings.get("REPLAY_AT"))
         self.stats = crawler.stats
+        self.decode = settings.getbool("COMPRESSION_ENABLED")
+        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         # One index per crawl, shared by the http and https handler instances
         # (or handed over whole by ``scrapy extract`` as REPLAY_INDEX).
         self.index = settings.get("REPLAY_INDEX") or _indexes.get(crawler)
@@ -332,8 +335,12 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             if not len(self.index):
                 logger.error("Replay: no response records found in %s", source)
 
-    def _read(self, capture: Capture) -> tuple[ArchivedResponse, dict | None]:
-        return self.index.load(capture), self.index.archived_item(capture)
+    def _read(self, capture: Capture, request: Request) -> tuple[ArchivedResponse, dict | None]:
+        archived = self.index.load(capture)
+        if self.decode:
+            archived = _decoded(archived, request.headers.get("Accept-Encoding") or b"",
+                                request.meta.get("download_maxsize", self.maxsize))
+        return archived, self.index.archived_item(capture)
 
     async def download_request(self, request: Request) -> Response:
         capture = request.meta.get(REPLAY_CAPTURE_KEY)
@@ -345,7 +352,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             raise IgnoreRequest(f"not in the archive: {request.url}")
         try:
             # One trip to a thread for the record and the item archived with it.
-            archived, archived_item = await run_in_thread(self._read, capture)
+            archived, archived_item = await run_in_thread(self._read, capture, request)
         except Exception as exc:
             self.stats.inc_value("replay/error")
             logger.error("Replay: cannot read %s from %s at offset %d: %s", request.url, capture.path, capture.offset, exc)
@@ -367,6 +374,41 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             protocol=archived.protocol,
             ip_address=_ip(archived.ip_address),
         )
+
+
+#: zlib window bits: gzip (+16) or zlib (+32 detects either); raw deflate is -15.
+_WBITS = {"gzip": 16 + 15, "x-gzip": 16 + 15, "deflate": 32 + 15}
+
+
+def _decoded(archived: ArchivedResponse, accepted: bytes, maxsize: int) -> ArchivedResponse:
+    """The payload with a single gzip or deflate coding undone, as HttpCompression would undo it.
+
+    Done here, on the thread that read the record, so the reactor thread is spared the inflate
+    (a replay has no network to wait for, and the other core is free). Anything else (brotli,
+    zstd, stacked codings, a body over DOWNLOAD_MAXSIZE once inflated, a broken stream) is left
+    as archived for HttpCompression to handle, with its own log lines.
+    """
+    codings = [v for n, v in archived.headers if n.lower() == "content-encoding"]
+    if len(codings) != 1:
+        return archived
+    coding = codings[0].strip().lower()
+    if coding not in _WBITS or coding.encode() not in accepted.lower():
+        return archived
+    try:
+        inflater = zlib.decompressobj(_WBITS[coding])
+        body = inflater.decompress(archived.body, maxsize + 1 if maxsize else 0)
+        if coding == "deflate" and not body and archived.body:
+            raise zlib.error("not zlib-wrapped")
+    except zlib.error:
+        try:
+            inflater = zlib.decompressobj(-15)  # raw deflate, as some servers send it
+            body = inflater.decompress(archived.body, maxsize + 1 if maxsize else 0)
+        except zlib.error:
+            return archived
+    if (maxsize and len(body) > maxsize) or inflater.unconsumed_tail or not inflater.eof:
+        return archived
+    headers = [(n, v) for n, v in archived.headers if n.lower() != "content-encoding"]
+    return replace(archived, headers=headers, body=body)
 
 
 def _ip(text: str | None):

@@ -78,3 +78,31 @@ def test_unknown_url_is_a_miss_and_canonical_forms_match(tmp_path):
     assert index.lookup("https://example.org/nope") is None
     assert index.lookup("https://example.org/a#fragment") is not None
     assert "5 captures of 2 URLs in 1 WARC files" == index.summary()
+
+
+def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scrapy():
+    import gzip
+    import zlib
+
+    from crawler.replay import ArchivedResponse, _decoded
+
+    html = b"<html><body>" + b"<p>Replayed words.</p>" * 500 + b"</body></html>"
+
+    def archived(body: bytes, *codings: str) -> ArchivedResponse:
+        headers = [("Content-Type", "text/html")] + [("Content-Encoding", c) for c in codings]
+        return ArchivedResponse("https://example.org/", 200, "HTTP/1.1", headers, body, None, None)
+
+    accepted = b"gzip, deflate, br"
+    for body, coding in ((gzip.compress(html), "gzip"), (zlib.compress(html), "deflate"),
+                         (zlib.compress(html)[2:-4], "deflate")):  # zlib-wrapped and raw deflate
+        out = _decoded(archived(body, coding), accepted, 32 * 2**20)
+        assert out.body == html and not [v for n, v in out.headers if n.lower() == "content-encoding"]
+    # Left as archived, for HttpCompression and its own log lines: a bomb over the limit, a broken
+    # stream, an encoding not asked for, brotli, stacked codings.
+    bomb = gzip.compress(b"\0" * 2_000_000)
+    for case, accept, limit in ((archived(bomb, "gzip"), accepted, 1_000_000),
+                                (archived(gzip.compress(html)[:-12], "gzip"), accepted, 0),
+                                (archived(gzip.compress(html), "gzip"), b"identity", 0),
+                                (archived(b"\x1b\x00", "br"), accepted, 0),
+                                (archived(gzip.compress(gzip.compress(html)), "gzip", "gzip"), accepted, 0)):
+        assert _decoded(case, accept, limit) is case
