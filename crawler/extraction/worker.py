@@ -14,7 +14,10 @@ from crawler.extraction.article import ExtractionResult, extract_article
 extract_article("<html><body><p>Warm up.</p></body></html>", url="https://example.org/warm-up")
 # Everything loaded so far is moved out of the collector's reach: a collection in a worker would
 # otherwise write to every object's header and turn the pages it shares with the fork server
-# into private copies (copy-on-write). See the gc.freeze() documentation.
+# into private copies (copy-on-write). See the gc.freeze() documentation. (Measured: freezing in
+# each worker instead leaves the fork server's own collections to copy its pages: +35 MB PSS.
+# With EXTRACTION_PROCESS_POOL off this module loads in the crawler process, where the freeze
+# only keeps what is alive now, modules mostly, out of later collections.)
 gc.collect()
 gc.freeze()
 
