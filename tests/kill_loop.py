@@ -7,8 +7,9 @@ mid-WARC-write and mid-text-file), starts ``scrapy crawlall`` again and again an
 SIGKILL after a random delay, then lets one run finish. Afterwards: every WARC file passes
 ``warcio check``, no ``.open`` file is left, no temporary text file is left, and every item the
 archive holds (conversion records, text files, state revisions) points at a response record
-that is in the WARC files. Not part of the test suite (it takes a few minutes); the suite has a
-single-kill version (``test_scheduled_runs.py``).
+that is in the WARC files (``tests/support/integrity.py``). Not part of the test suite (it takes a
+few minutes); the suite kills at three chosen points (``test_crash_points.py``) and once at a
+random one (``test_scheduled_runs.py``).
 """
 
 from __future__ import annotations
