@@ -21,7 +21,7 @@ def run_pool(function: Callable, jobs: list, workers: int, label: str) -> list:
         return list(tqdm(pool.map(function, jobs, chunksize=4), total=len(jobs), desc=label, unit="page"))
 
 
-def versions(packages: Iterable[str] = ("trafilatura", "lxml", "extruct", "htmldate", "scrapy", "warcio")) -> str:
+def versions(packages: Iterable[str] = ("trafilatura", "lxml", "extruct", "htmldate", "pycld2", "scrapy", "warcio")) -> str:
     found = []
     for package in packages:
         try:
