@@ -284,3 +284,29 @@ def test_broken_duplicate_and_odd_json_ld_gives_what_it_can_justify():
     assert fields["authors"] == ["Olena Kovalenko"] and fields["organizations"] == ["Reuters"]
     assert fields["language"] == "en"  # a Cyrillic name inside English text does not change it
     assert "Губернатор области Павел Малков" in fields["text"] and "Read more" not in fields["text"]
+
+
+def test_job_titles_name_nobody_and_the_outlets_acronym_is_an_organization():
+    assert credit(["Jon King, News Reporter"]).persons == ["Jon King"]
+    assert credit(["GREG BEACHAM", "AP Sports Writer"]).persons == ["GREG BEACHAM"]
+    assert credit(["Analysis by Chris Cillizza", "CNN Editor-at-large"], {"cnn.com"}) == credit(["Chris Cillizza"])
+    assert credit(["John Writer", "Anna Editor"]).persons == ["John Writer", "Anna Editor"]  # surnames stay
+    mdr = credit(["Engin Haupt", "MDR SACHSEN-ANHALT"], {"mdr.de", "mdr"})
+    assert mdr.persons == ["Engin Haupt"] and mdr.organizations == ["MDR SACHSEN-ANHALT"]
+
+
+def test_a_byline_naming_more_people_than_the_json_ld_is_read_whole():
+    """Shaped like Correctiv's pages (fundus): JSON-LD names the first author, the byline three."""
+    page = """<html lang="de"><head><title>Im Netz der Agenten</title>
+    <meta name="author" content="Till Eckert">
+    <script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",
+      "headline": "Im Netz der Agenten", "datePublished": "2026-05-20T08:00:00+02:00",
+      "author": {"@type": "Person", "name": "Till Eckert"}}</script></head>
+    <body><article><h1>Im Netz der Agenten</h1>
+    <div class="detail__authors">von <a href="/team/till-eckert/" class="detail__authors-link">Till Eckert</a>
+      , <a href="/team/max-bernhard/" class="detail__authors-link">Max Bernhard</a>
+      und <a href="/team/martin-murphy/" class="detail__authors-link">Martin Murphy</a></div>
+    """ + "<p>" + "Die Recherche zeigt, wie ein Netzwerk über Jahre Informationen sammelte und weitergab. " * 12 + "</p>" + """
+    </article></body></html>"""
+    result = extract_article(page, url="https://correctiv.org/aktuelles/2026/05/20/im-netz-der-agenten/")
+    assert result.fields["authors"] == ["Till Eckert", "Max Bernhard", "Martin Murphy"]

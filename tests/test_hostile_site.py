@@ -247,7 +247,7 @@ def test_no_cookie_or_credential_is_ever_sent_or_archived(hostile):
     for headers in run.received_headers:
         assert not {"Cookie", "Authorization", "Proxy-Authorization"} & set(headers), headers
     for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
-        for kind, headers, http, payload in records(path):
+        for kind, _headers, http, payload in records(path):
             if kind == "request":
                 assert http.get_header("Cookie") is None and http.get_header("Authorization") is None
             if kind == "warcinfo":

@@ -134,6 +134,40 @@ def title_and_byline(tree, url: str):
         return None
 
 
+_JOINED_NAME = re.compile(r"(?:\s|<[^>]{0,200}>)*(?:,|&amp;|&|\band\b|\bund\b|\bog\b|\bet\b|\by\b|\be\b)(?:\s|<[^>]{0,200}>)*[A-ZÀ-ÖØ-Þ]")
+
+
+def _byline_goes_on(html: str | bytes, person: str) -> bool:
+    """Cheap test: somewhere on the page the credited person's name is followed by a join and
+    another capitalised name ("Till Eckert, Max Bernhard"): the metadata may name only the first."""
+    text = html if isinstance(html, str) else html.decode("utf-8", "replace")
+    start = text.find(person)
+    while start != -1:
+        if _JOINED_NAME.match(text, start + len(person)):
+            return True
+        start = text.find(person, start + len(person))
+    return False
+
+
+def _fuller_byline(tree, url: str, credited: Credit, site_names: set[str]) -> Credit:
+    """The visible byline as trafilatura reads it, when it names the credited person and more."""
+    try:
+        byline = extract_author(tree)
+    except Exception as exc:  # pragma: no cover - trafilatura internals
+        logger.debug("trafilatura byline reading failed on %s: %s", url, exc)
+        return credited
+    if not byline:
+        return credited
+    fuller = credit(byline.split(";"), site_names)
+    known = {squash(p) for p in credited.persons}
+    new_organizations = {squash(o) for o in fuller.organizations} - {squash(o) for o in credited.organizations}
+    more = len(fuller.persons) > len(credited.persons) or bool(new_organizations)
+    if more and known <= {squash(p) for p in fuller.persons}:
+        organizations = list(dict.fromkeys(credited.organizations + fuller.organizations))
+        return Credit(persons=fuller.persons, organizations=organizations)
+    return credited
+
+
 def _only_the_publisher(credited: Credit, site_names: set[str]) -> bool:
     """True when the only credit is the outlet itself (publisher-as-author)."""
     if credited.persons or not credited.organizations:
@@ -469,6 +503,8 @@ def extract_article(
         credited = credit(names, site_names, split=False)
     else:
         credited = _credit_from_metadata(meta, site_names)
+        if len(credited.persons) == 1 and _byline_goes_on(html, credited.persons[0]):
+            credited = _fuller_byline(tree, url, credited, site_names)
     tags = ld_keywords(ld.get("keywords")) or meta.all("article:tag") or ld_keywords(meta.first("news_keywords", "keywords") or "")
     if rules.tags and not tags:
         tags = [normalize_text(n.text_content()) for n in _select(scope, rules.tags)]

@@ -29,12 +29,21 @@ _ORG_WORDS = re.compile(
 )
 _PREFIXES = re.compile(
     r"^\s*(by|von|par|por|di|door|av|af|автор[ыи]?|авторы|text|texte|texto|autor(?:in)?|author|written by|"
-    r"reporting by|a cura di)\s*[:\-–]?\s+",
+    r"(?:analysis|opinion|commentary|review|interview|reporting|photos?|video|words) by|a cura di)\s*[:\-–]?\s+",
     re.I,
 )
 _JOINS = re.compile(r"\s*(?:,|;|&|\+|/|\s(?:and|und|og|och|et|y|e|i|en|ve|и|та|і|a)\s)\s*", re.I)
 _PAREN = re.compile(r"\s*[\(\[][^\)\]]{1,30}[\)\]]\s*$")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
+#: A job title on its own ("News Reporter", "CNN Editor-at-large", "Senior Correspondent"): it
+#: names nobody, it describes the person credited beside it.
+_ROLE_ONLY = re.compile(
+    r"^(?:(?:[A-Z]{2,5}|[A-Z][a-z]|(?i:senior|chief|deputy|political|news|sports?|business|foreign|contributing|associate|"
+    r"managing|executive|digital|trainee|freelance|special|royal|crime|health|science|technology|tech|"
+    r"entertainment|showbiz|world))[\s-]+)*"
+    r"(?i:reporter|correspondent|editor(?:-at-large)?|writer|columnist|contributor|producer|journalist|analyst|"
+    r"critic|photographer|presenter)s?$"
+)
 #: Job titles after the name in Korean, Japanese and Chinese bylines ("홍길동 기자", "山田太郎記者").
 _ROLE_SUFFIX = re.compile(r"\s*(?:선임기자|수습기자|기자|특파원|논설위원|객원기자|記者|记者|特派員|特派员|編集委員|通讯员|特约记者)$")
 #: A byline label inside a credit, capitalised as a label and not as a name particle
@@ -69,6 +78,10 @@ def is_organization(name: str, site_names: set[str] = frozenset()) -> bool:
             return True
     if _ORG_WORDS.search(name):
         return True
+    # The outlet's short name written as an acronym inside the credit ("MDR SACHSEN-ANHALT" on mdr.de).
+    acronyms = {word.lower() for word in re.findall(r"\b[A-Z]{2,6}\b", name)}
+    if acronyms & {squash(site) for site in site_names if site}:
+        return True
     # A bare acronym ("TPN", "BBC") is an organization, not a person.
     return " " not in name and name.isupper() and len(name) <= 6
 
@@ -80,6 +93,8 @@ def clean_name(raw: str) -> str | None:
     name = _INNER_LABEL.split(name)[-1]
     name = _ROLE_SUFFIX.sub("", name).strip()
     if not name or _EMAIL.fullmatch(name) or re.match(r"https?://", name) or re.fullmatch(r"[\d\W]+", name):
+        return None
+    if _ROLE_ONLY.match(name):
         return None
     if len(name) > 80:
         return None
