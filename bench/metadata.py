@@ -145,7 +145,7 @@ def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:
                 for field in ("title", "date", "authors")
             },
         }
-    return {"pages": len(pages), "counted": len(pages) - len(DISPUTED), "results": results}
+    return {"pages": len(pages), "counted": sum(1 for p in pages if p["page"] not in DISPUTED), "results": results}
 
 
 def report(outcome: dict, command: str, show_misses: int = 15) -> str:
