@@ -397,8 +397,6 @@ def _decoded(archived: ArchivedResponse, accepted: bytes, maxsize: int) -> Archi
     try:
         inflater = zlib.decompressobj(_WBITS[coding])
         body = inflater.decompress(archived.body, maxsize + 1 if maxsize else 0)
-        if coding == "deflate" and not body and archived.body:
-            raise zlib.error("not zlib-wrapped")
     except zlib.error:
         try:
             inflater = zlib.decompressobj(-15)  # raw deflate, as some servers send it

@@ -126,13 +126,18 @@ def hostile(tmp_path_factory):
     server.stop()
 
 
+def archive_records(archive: Path) -> list:
+    """(type, WARC headers, HTTP headers, payload) of every record the crawl wrote, in file order."""
+    return [record for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")) for record in records(path)]
+
+
 def archived(archive: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
     for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
         assert warcio_check(path).returncode == 0
-        for kind, headers, http, _ in records(path):
-            if kind == "response":
-                found.setdefault(headers.get_header("WARC-Target-URI"), []).append(http.get_statuscode())
+    found: dict[str, list[str]] = {}
+    for kind, headers, http, _ in archive_records(archive):
+        if kind == "response":
+            found.setdefault(headers.get_header("WARC-Target-URI"), []).append(http.get_statuscode())
     return found
 
 
@@ -189,10 +194,9 @@ def test_odd_urls_never_lead_outside_the_archive(hostile):
 def test_a_page_over_download_maxsize_keeps_its_first_bytes(hostile):
     base, seen, archive, run = hostile
     kept = {}
-    for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
-        for kind, headers, _http, payload in records(path):
-            if kind == "response" and "/huge" in headers.get_header("WARC-Target-URI"):
-                kept[headers.get_header("WARC-Target-URI")] = (headers.get_header("WARC-Truncated"), payload)
+    for kind, headers, _http, payload in archive_records(archive):
+        if kind == "response" and "/huge" in headers.get_header("WARC-Target-URI"):
+            kept[headers.get_header("WARC-Target-URI")] = (headers.get_header("WARC-Truncated"), payload)
     for huge in ("/huge", "/huge-streamed"):
         mark, payload = kept[base + huge]
         assert mark == "length"
@@ -209,11 +213,10 @@ def test_a_lost_connection_keeps_what_came_and_tries_again(hostile):
     # Reset mid-body: the bytes that came are archived as a truncated record, and retried.
     assert re.search(rf"Connection lost after \d+ bytes of {base}/reset-mid-body: archived as truncated", log)
     torn: dict[str, list[tuple[str | None, int]]] = {}
-    for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
-        for kind, headers, _http, payload in records(path):
-            url = headers.get_header("WARC-Target-URI")
-            if kind == "response" and ("/reset" in url or "/torn" in url):
-                torn.setdefault(url, []).append((headers.get_header("WARC-Truncated"), len(payload)))
+    for kind, headers, _http, payload in archive_records(archive):
+        url = headers.get_header("WARC-Target-URI")
+        if kind == "response" and ("/reset" in url or "/torn" in url):
+            torn.setdefault(url, []).append((headers.get_header("WARC-Truncated"), len(payload)))
     # What came before the reset (a reset may discard bytes still in flight, never add any).
     mid = torn[base + "/reset-mid-body"]
     assert [mark for mark, _ in mid] == ["disconnect"] * 2  # first try and one retry
@@ -246,15 +249,13 @@ def test_no_cookie_or_credential_is_ever_sent_or_archived(hostile):
     # The server set a cookie early in the crawl; no later request carried it, nor any credentials.
     for headers in run.received_headers:
         assert not {"Cookie", "Authorization", "Proxy-Authorization"} & set(headers), headers
-    for path in sorted((archive / "warc" / "feed").glob("*.warc.gz")):
-        for kind, _headers, http, payload in records(path):
-            if kind == "request":
-                assert http.get_header("Cookie") is None and http.get_header("Authorization") is None
-            if kind == "warcinfo":
-                info = payload.decode("utf-8").lower()
-                assert "cookie" not in info and "password" not in info and "authorization" not in info
+    for kind, _headers, http, payload in archive_records(archive):
+        if kind == "request":
+            assert http.get_header("Cookie") is None and http.get_header("Authorization") is None
+        if kind == "warcinfo":
+            info = payload.decode("utf-8").lower()
+            assert "cookie" not in info and "password" not in info and "authorization" not in info
     # What the server sent is archived as sent, Set-Cookie included: it is part of the response.
-    cookies = [http.get_header("Set-Cookie") for p in sorted((archive / "warc" / "feed").glob("*.warc.gz"))
-               for kind, headers, http, _ in records(p)
+    cookies = [http.get_header("Set-Cookie") for kind, headers, http, _ in archive_records(archive)
                if kind == "response" and headers.get_header("WARC-Target-URI") == base + "/sets-cookie"]
     assert cookies == ["session=s3cr3t; Path=/"]

@@ -187,8 +187,9 @@ def strip_site_name(title: str, site_names: set[str], section: str | None = None
         if not match:
             break
         tail = squash(match.group(2))
+        tail_forms = _name_forms(match.group(2))
         if tail and (
-            any(t == n or (len(n) > 3 and (n in t or t in n)) for n in squashed_names for t in _name_forms(match.group(2)))
+            any(t == n or (len(n) > 3 and (n in t or t in n)) for n in squashed_names for t in tail_forms)
             or tail.isdigit()
             or tail == squashed_section
         ):

@@ -132,7 +132,6 @@ class ArchiveSpider(scrapy.Spider):
             self.feeds, self.sitemaps, self.feed_pages = tuple(_csv(feeds)), tuple(_csv(sitemaps)), ()
         else:
             self.feeds, self.sitemaps, self.feed_pages = rebase(cls.feeds), rebase(cls.sitemaps), rebase(cls.feed_pages)
-        self._patterns = [re.compile(p) for p in self.article_patterns]
         self._follow = [re.compile(p) for p in self.sitemap_follow]
         extra = [*_csv(feeds), *_csv(sitemaps), *self.only_urls, *([site] if site else [])]
         extra_hosts = {urlsplit(u).hostname for u in extra}
@@ -161,8 +160,12 @@ class ArchiveSpider(scrapy.Spider):
         like are archived too, but are not articles)."""
         if mime not in cls.archived_article_types:
             return False
-        path = urlsplit(url).path
-        return not cls.article_patterns or any(re.search(p, path) for p in cls.article_patterns)
+        return not cls.article_patterns or cls.is_article_path(urlsplit(url).path)
+
+    @classmethod
+    def is_article_path(cls, path: str) -> bool:
+        """Whether a URL path is one of the outlet's article URLs (``article_patterns``)."""
+        return any(re.search(p, path) for p in cls.article_patterns)
 
     # -- start ------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -186,7 +189,7 @@ class ArchiveSpider(scrapy.Spider):
         host = parts.hostname or ""
         if self.allowed_domains and not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
             return False
-        return any(p.search(parts.path) for p in self._patterns)
+        return self.is_article_path(parts.path)
 
     def _too_old(self, when: datetime | date | None) -> bool:
         if self.since is None or when is None:

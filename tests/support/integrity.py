@@ -2,7 +2,7 @@
 
 Every WARC file closed and valid under ``warcio check``, no ``.open`` file and no half-written
 text file left, and everything the archive holds about an article (conversion records, text
-files, state revisions) pointing at a response record that is in the WARC files.
+files, state captures and revisions) pointing at a response record that is in the WARC files.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def check(archive: Path, spider: str = "moscowtimes") -> list[str]:
                 problems.append(f"{text.name} points at a missing record")
     state = ArchiveState(archive)
     try:
-        for (record_id,) in state.db.execute("SELECT record_id FROM revisions"):
-            if record_id not in responses:
-                problems.append(f"state revision points at a missing record {record_id}")
+        for table in ("captures", "revisions"):
+            for (record_id,) in state.db.execute(f"SELECT record_id FROM {table}"):
+                if record_id not in responses:
+                    problems.append(f"state {table} row points at a missing record {record_id}")
     finally:
         state.close()
     return problems
