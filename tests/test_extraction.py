@@ -310,3 +310,123 @@ def test_a_byline_naming_more_people_than_the_json_ld_is_read_whole():
     </article></body></html>"""
     result = extract_article(page, url="https://correctiv.org/aktuelles/2026/05/20/im-netz-der-agenten/")
     assert result.fields["authors"] == ["Till Eckert", "Max Bernhard", "Martin Murphy"]
+
+
+def test_of_two_renderings_of_a_headline_the_core_is_kept():
+    """JSON-LD headline and og:title where one is the other plus words at an end (fundus pages)."""
+    from crawler.extraction.article import core_headline
+
+    # A kicker before the headline (n-tv), a section after it (Bild), a search-engine extension (Daily Mail).
+    assert core_headline("Neue Leipziger Schule: Judy Lybke, ganz und gar nicht eigenartig",
+                         "Judy Lybke, ganz und gar nicht eigenartig") == "Judy Lybke, ganz und gar nicht eigenartig"
+    assert core_headline("Bubi-Bomber wieder da: Thioune fordert Geduld mit Niemiec | Sport",
+                         "Bubi-Bomber wieder da: Thioune fordert Geduld mit Niemiec") == \
+        "Bubi-Bomber wieder da: Thioune fordert Geduld mit Niemiec"
+    assert core_headline("Your $1 bill could be worth up THOUSANDS - here's how to check if you have the rare buck",
+                         "Your $1 bill could be worth up THOUSANDS - here's how to check") == \
+        "Your $1 bill could be worth up THOUSANDS - here's how to check"
+    # Either order; the shorter is kept.
+    assert core_headline("Judy Lybke, ganz und gar nicht eigenartig",
+                         "Neue Leipziger Schule: Judy Lybke, ganz und gar nicht eigenartig") == \
+        "Judy Lybke, ganz und gar nicht eigenartig"
+    # Never a lone kicker or name, never a cut inside a word, never under half the headline.
+    assert core_headline("Putin: Ukraine talks stall again", "Putin") == "Putin: Ukraine talks stall again"
+    assert core_headline("Trump says talks with Iran will go on", "Trump says talks") == \
+        "Trump says talks with Iran will go on"
+    assert core_headline("Russia bombs Kharkiv overnight", "Russia bombs Kharkiv over") == "Russia bombs Kharkiv overnight"
+    assert core_headline("Two different headlines here", "Nothing in common at all") == "Two different headlines here"
+    assert core_headline("Headline here today", None) == "Headline here today"
+
+
+WORDPRESS_BOLD_BYLINE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><meta charset="UTF-8">
+<title>Mining blasts shatter homes - Lesotho Times</title>
+<meta name="author" content="Lesotho Times">
+<meta property="og:site_name" content="Lesotho Times">
+<meta property="og:title" content="Mining blasts shatter homes - Lesotho Times">
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "BlogPosting",
+ "headline": "Mining blasts shatter homes", "datePublished": "2025-11-24T08:00:00+02:00",
+ "author": {"@type": "Person", "name": "Lesotho D", "url": "https://lestimes.com/author/admin/"},
+ "publisher": {"@type": "Organization", "name": "Lesotho Times"}}</script>
+</head><body>
+<div id="top-bar"><a href="/">Home</a> <a href="/category/news/">News</a> <a href="/subscribe/">Subscribe</a></div>
+<article class="post"><h1 class="entry-title">Mining blasts shatter homes</h1>
+<div class="td-post-content entry-content">
+<p><em>…as Bela Bela communities cry </em><em>foul over lost livelihoods</em></p>
+<p><strong>Mathatisi Sebusi/Mohalenyane Phakela</strong></p>
+<p><strong>A</strong> Chinese-owned crusher and quarry mining company has come under heavy criticism from five
+Bela Bela villages who claim its blasting operations are damaging their homes and livelihoods.</p>
+<p>Villagers told the Lesotho Times that the blasts, which happen several times a week, have cracked walls,
+broken windows and scared livestock away from the grazing land the communities depend on.</p>
+<p>The company denied the claims, saying its operations complied with the conditions of its licence and that it
+had compensated households whose homes were assessed as damaged by its activities last year.</p>
+</div>
+<div class="td-post-sharing">Share on Facebook Share on Twitter</div>
+</article>
+<div class="td-related">RELATED ARTICLES <a href="/x/">Another story</a></div>
+</body></html>"""
+
+
+def test_a_bold_byline_paragraph_credits_its_persons_when_metadata_names_only_the_site():
+    """Shaped like Lesotho Times, Ilanga and VnExpress pages (fundus): the metadata credits the
+    outlet or its administrator account; the reporters are a bold paragraph after the dek."""
+    from crawler.extraction.people import is_name_line
+
+    result = extract_article(WORDPRESS_BOLD_BYLINE_PAGE, url="https://lestimes.com/mining-blasts-shatter-homes/")
+    fields = result.fields
+    assert fields["authors"] == ["Mathatisi Sebusi", "Mohalenyane Phakela"]
+    assert "Mathatisi" not in fields["text"] and "…as Bela Bela communities" in fields["text"]
+    assert "A Chinese-owned crusher" in fields["text"]
+    assert is_name_line("Lê Phương") and is_name_line("MTHOBISI SITHOLE")
+    assert not is_name_line("NGUMNU Mhawukeleni Sokhela.") and not is_name_line("He said it was fine")
+    assert not is_name_line("Latest figures for 2024")
+    # A bold subheading inside the article is no byline: only the first three paragraphs and the last.
+    moved = WORDPRESS_BOLD_BYLINE_PAGE.replace(
+        "<p><strong>Mathatisi Sebusi/Mohalenyane Phakela</strong></p>\n", "").replace(
+        "<p>Villagers told", "<p><strong>Flawed Approach</strong></p>\n<p>Villagers told")
+    moved = moved.replace('"author": {"@type": "Person", "name": "Lesotho D", "url": "https://lestimes.com/author/admin/"},', "")
+    moved_fields = extract_article(moved.replace("<p>The company denied", "<p>More.</p><p>The company denied"),
+                                   url="https://lestimes.com/mining-blasts-shatter-homes/").fields
+    assert moved_fields["authors"] == [] and "Flawed Approach" in moved_fields["text"]
+
+
+def test_lone_words_in_free_text_credits_are_not_persons():
+    """Shaped like hessenschau.de (fundus): a meta author with the place in it, JSON-LD naming the desk."""
+    page = """<html lang="de"><head><title>Warnstreik an Flughafen</title>
+    <meta name="author" content="hessenschau.de, Frankfurt, Germany">
+    <script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",
+      "headline": "Warnstreik an Flughafen", "datePublished": "2024-04-27T08:00:00+02:00",
+      "author": [{"@type": "NewsMediaOrganization", "name": "Redaktion hessenschau.de"}]}</script></head>
+    <body><article><h1>Warnstreik an Flughafen</h1>""" + "<p>" + (
+        "Am Frankfurter Flughafen sind am Samstag zahlreiche Flüge ausgefallen, weil das Bodenpersonal streikte. ") * 8 + """</p>
+    </article></body></html>"""
+    fields = extract_article(page, url="https://www.hessenschau.de/wirtschaft/warnstreik.html").fields
+    assert fields["authors"] == [] and fields["organizations"] == ["Redaktion hessenschau.de"]
+
+
+NEXT_APP_PAGE = """<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">
+<title>장동혁, 한동훈 제명했지만… 부담 커졌다-정치ㅣ한국일보</title>
+<meta property="og:title" content="장동혁, 한동훈 제명했지만… 부담 커졌다-정치ㅣ한국일보">
+<meta property="og:site_name" content="한국일보">
+<meta property="article:published_time" content="2026-01-29T14:32:00+09:00">
+<script src="/_next/static/chunks/polyfills.js" noModule=""></script>
+<script>window["__RQ"] = window["__RQ"] || [];window["__RQ"].push({"queries":[{"state":{"data":{"detail":
+{"articleId":"A2026012914320005196","sectionName":"정치","title":"장동혁, 한동훈 제명했지만… 부담 커졌다",
+"contentHtml":"\\u003cdiv class=\\"editor-img-box\\"\\u003e\\u003cimg src=\\"https://newsimg.example/a.jpg\\"\\u003e\\u003c/div\\u003e
+PARAGRAPHS"}}}}]});</script>
+</head><body><div id="__next"><header><a href="/">한국일보</a> <a href="/News/Politics">정치</a></header>
+<main></main><footer><p>Copyright © The Hankook-Ilbo All rights reserved.</p></footer></div></body></html>"""
+
+
+def test_text_held_only_in_script_data_is_read_from_it():
+    """Shaped like Hankook Ilbo's pages (fundus): a JavaScript application whose markup holds no
+    article; the text is an HTML string in the hydration data."""
+    sentence = "장동혁 국민의힘 대표가 당권을 위협하던 한동훈 전 대표를 제명했지만, 어깨는 한층 무거워졌다."
+    paragraphs = "".join(f"\\u003cp class=\\\"editor-p\\\"\\u003e{sentence} {n}번째 문단.\\u003c/p\\u003e" for n in range(8))
+    page = NEXT_APP_PAGE.replace("PARAGRAPHS", paragraphs)
+    result = extract_article(page, url="https://www.hankookilbo.com/news/article/A2026012914320005196")
+    text = result.fields["text"]
+    assert text.startswith(sentence) and text.count(sentence) == 8 and "Copyright" not in text
+    assert any("script data" in note for note in result.notes)
+    # Without the data, nothing is made up.
+    empty = extract_article(NEXT_APP_PAGE.replace("PARAGRAPHS", ""), url="https://www.hankookilbo.com/news/article/A1")
+    assert not empty.fields["text"].startswith(sentence) and not empty.notes

@@ -9,6 +9,7 @@ article and removed everything they know is not the article.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import re
 import unicodedata
@@ -28,7 +29,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from crawler.extraction.boilerplate import is_generic_boilerplate
 from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
-from crawler.extraction.people import Credit, credit, squash
+from crawler.extraction.people import Credit, credit, is_name_line, squash
 from crawler.extraction.rules import PageRules
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,10 @@ def _credit_from_metadata(meta: PageMetadata, site_names: set[str]) -> Credit:
     if author_meta and not author_meta.startswith("http"):
         sources.append([author_meta])
     organizations: Credit | None = None
-    for names in sources:
+    for number, names in enumerate(sources):
         credited = credit(names, site_names)
+        if number:  # a meta tag's free text, not JSON-LD's structured persons
+            credited = _without_lone_words(credited)
         if credited.persons:
             return credited
         if credited.organizations and organizations is None:
@@ -149,6 +152,38 @@ def _byline_goes_on(html: str | bytes, person: str) -> bool:
     return False
 
 
+#: Latin, Greek and Cyrillic words: scripts in which a person's name has a space in it.
+_SPACED_SCRIPT = re.compile(r"[\x00-\u052f]+")
+
+
+def _without_lone_words(credited: Credit) -> Credit:
+    """A lone word credited as a person in free text, in a script that spaces names, is a label, a
+    place or an abbreviation ("Red", "Agenturen", "Frankfurt, Germany"), not a first and last name."""
+    credited.persons = [p for p in credited.persons if " " in p or not _SPACED_SCRIPT.fullmatch(p)]
+    return credited
+
+
+def _byline_in_body(tree, paragraphs: list[str], site_names: set[str]) -> tuple[Credit, list[str]] | None:
+    """A byline set as one of the article's first three paragraphs (after a dek) or as its last,
+    the name alone and in bold ("<p><strong>Mohloai Mpesi</strong></p>",
+    "Mathatisi Sebusi/Mohalenyane Phakela"), as small outlets whose metadata credits only
+    themselves do: the persons, and the paragraphs without it."""
+    for index in sorted({*range(min(3, len(paragraphs) - 1)), len(paragraphs) - 1}):
+        candidate = paragraphs[index]
+        if not is_name_line(candidate):
+            continue
+        for node in tree.iterfind(".//p"):
+            bold = node.xpath("./strong|./b")
+            if bold and normalize_text(node.text_content()) == candidate == normalize_text(
+                " ".join(b.text_content() for b in bold)
+            ):
+                found = credit([candidate], site_names)
+                if found.persons and not found.organizations:
+                    return found, paragraphs[:index] + paragraphs[index + 1 :]
+                break
+    return None
+
+
 def _fuller_byline(tree, url: str, credited: Credit, site_names: set[str]) -> Credit:
     """The visible byline as trafilatura reads it, when it names the credited person and more."""
     try:
@@ -189,7 +224,8 @@ def strip_site_name(title: str, site_names: set[str], section: str | None = None
         tail = squash(match.group(2))
         tail_forms = _name_forms(match.group(2))
         if tail and (
-            any(t == n or (len(n) > 3 and (n in t or t in n)) for n in squashed_names for t in tail_forms)
+            any(t == n or (len(n) > 3 and (n in t or t in n)) or (len(n) == 3 and t.startswith(n))
+                for n in squashed_names for t in tail_forms)
             or tail.isdigit()
             or tail == squashed_section
         ):
@@ -197,6 +233,31 @@ def strip_site_name(title: str, site_names: set[str], section: str | None = None
         else:
             break
     return title
+
+
+def core_headline(headline: str, other: str | None) -> str:
+    """Of two renderings of one headline where one is the other plus words at its start or
+    end, the shorter: what the longer adds is a kicker ('Neue Leipziger Schule: …'), a
+    section, or a search-engine extension ('… - here's how to check if you have …').
+    The shorter must be a whole-word run of at least three words (or eight characters in a
+    script written without spaces) and half the longer's length, so a lone kicker or
+    name is never taken for the headline."""
+    if not other or other == headline:
+        return headline
+    shorter, longer = sorted((headline, other), key=len)
+    if len(shorter) * 2 < len(longer) or not (
+        len(shorter.split()) >= 3 or (len(shorter) >= 8 and not re.search(r"[\x00-\u024f]", shorter))
+    ):
+        return headline
+    if longer.startswith(shorter):
+        rest = longer[len(shorter):]
+        if not rest[0].isalnum() or not shorter[-1].isalnum():
+            return shorter
+    elif longer.endswith(shorter):
+        rest = longer[: -len(shorter)]
+        if not rest[-1].isalnum() or not shorter[0].isalnum():
+            return shorter
+    return headline
 
 
 _TRANSLITERATIONS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
@@ -294,6 +355,8 @@ def _body_tree(tree, rules: PageRules) -> tuple[Any, bool]:
 
 #: A generic extraction shorter than this is checked against trafilatura's recall mode.
 GENERIC_MIN_WORDS = 50
+SHORT_READING_WORDS = 150
+SHORT_READING_FACTOR = 5
 _TRAFILATURA_OPTIONS = dict(
     output_format="txt",
     include_comments=False,
@@ -329,11 +392,44 @@ def _trafilatura_text(tree, url: str, targeted: bool, expected_words: int = 0) -
         return generous if len(generous.split()) > 1.2 * strict_words else strict
     articles = tree.xpath("//article")
     paragraph_words = sum(len(p.text_content().split()) for p in (articles[0] if articles else tree).xpath(".//p"))
-    if strict_words < 0.7 * paragraph_words:
+    short_of_paragraphs = strict_words < 0.7 * paragraph_words
+    if short_of_paragraphs or strict_words < SHORT_READING_WORDS:
         balanced = trafilatura.extract(tree, url=url, **_TRAFILATURA_OPTIONS) or ""
-        if len(balanced.split()) > 2 * strict_words:
+        if len(balanced.split()) > (2 if short_of_paragraphs else SHORT_READING_FACTOR) * strict_words:
             return balanced
     return strict
+
+
+#: A JSON string in a script, under a key that names content, holding enough for an article.
+_EMBEDDED_HTML = re.compile(r'"(?i:[\w$-]*(?:html|content|body|text)[\w$-]*)"\s*:\s*"((?:[^"\\]|\\.){400,})"')
+
+
+def _embedded_text(tree, url: str, article_body: Any) -> tuple[list[str] | None, str | None]:
+    """The article's paragraphs from the page's data when its markup holds next to none: the
+    JSON-LD ``articleBody``, else the longest HTML string in a script (a JavaScript application's
+    hydration data: ``"contentHtml": "<p>…"``), read as a page of its own. None when neither has
+    an article's worth of words."""
+    if isinstance(article_body, str) and len(article_body.split()) >= GENERIC_MIN_WORDS:
+        return [p for p in (normalize_text(line) for line in article_body.split("\n")) if p], "JSON-LD articleBody"
+    best = ""
+    for script in tree.iterfind(".//script"):
+        for match in _EMBEDDED_HTML.finditer(script.text or ""):
+            if len(match.group(1)) <= len(best):
+                continue
+            try:
+                value = json.loads(f'"{match.group(1)}"', strict=False)
+            except ValueError:
+                continue
+            if "<p" in value:
+                best = value
+    if not best:
+        return None, None
+    fragment = lxml_html.document_fromstring(f"<html><body><article>{best}</article></body></html>")
+    text = trafilatura.extract(fragment, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
+    paragraphs = [p for p in (normalize_text(line) for line in text.split("\n")) if p and not is_generic_boilerplate(p)]
+    if len(" ".join(paragraphs).split()) < GENERIC_MIN_WORDS:
+        return None, None
+    return paragraphs, "script data"
 
 
 def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool, expected_words: int = 0) -> list[str]:
@@ -485,18 +581,16 @@ def extract_article(
         or normalize_text(meta.first("article:section"))
         or None
     )
+    social_title = strip_site_name(normalize_text(meta.first("og:title", "twitter:title")), site_names, section)
     title = next(
         (
             strip_site_name(candidate, site_names, section)
-            for candidate in (
-                ld_text(ld.get("headline")),
-                _text_of(_select(scope, rules.title)),
-                normalize_text(meta.first("og:title", "twitter:title")),
-            )
+            for candidate in (ld_text(ld.get("headline")), _text_of(_select(scope, rules.title)))
             if candidate
         ),
         None,
     )
+    title = core_headline(title, social_title) if title else social_title or None
     subtitle = _text_of(_select(scope, rules.subtitle)) or None
     if rules.authors and _select(scope, rules.authors):
         # The outlet's byline markup is the authority: one element, one name.
@@ -530,7 +624,19 @@ def extract_article(
     article_body = ld.get("articleBody")
     expected_words = len(article_body.split()) if isinstance(article_body, str) else 0
     paragraphs = _body_paragraphs(body_tree, url, rules, targeted, expected_words)
+    body_source = None
+    if not targeted and len(" ".join(paragraphs).split()) < GENERIC_MIN_WORDS:
+        # Next to nothing in the page's markup: the text may be only in its data.
+        embedded, body_source = _embedded_text(tree, url, article_body)
+        if embedded:
+            paragraphs = embedded
     text = join_paragraphs(paragraphs)
+
+    if not credited.persons and _only_the_publisher(credited, site_names) and paragraphs:
+        in_body = _byline_in_body(tree, paragraphs, site_names)
+        if in_body is not None:
+            credited, paragraphs = in_body
+            text = join_paragraphs(paragraphs)
 
     fallback = None
     if not title or not credited.persons and _only_the_publisher(credited, site_names):
@@ -541,6 +647,7 @@ def extract_article(
         # No person in the metadata (or only the publisher standing in for one):
         # the page's visible byline, as trafilatura reads it.
         from_byline = credit(fallback.author.split(";"), site_names)
+        from_byline = _without_lone_words(from_byline)
         if from_byline.persons or not (credited.persons or credited.organizations):
             credited = from_byline
 
@@ -578,6 +685,8 @@ def extract_article(
         result.warnings.append(f"truncated text ({truncated})")
     if language_note:
         result.notes.append(language_note)
+    if body_source:
+        result.notes.append(f"text read from the page's {body_source}: its markup holds next to none")
     if not text:
         result.warnings.append("empty text")
     elif words < min_words:

@@ -140,6 +140,10 @@ def ld_text(value: Any) -> str | None:
     return normalize_text(html.unescape(str(value))) if value else None
 
 
+#: A content system's administrator account as an author's profile address.
+_SITE_ACCOUNT = re.compile(r"/(?:author|authors|user|users)/(?:admin|administrator|webmaster|wpadmin)/?(?:[#?].*)?$", re.I)
+
+
 def ld_names(value: Any) -> list[str]:
     """Names of JSON-LD persons or organizations (string, object or list)."""
     if value is None:
@@ -148,6 +152,8 @@ def ld_names(value: Any) -> list[str]:
         value = [value]
     names = []
     for entry in value:
+        if isinstance(entry, dict) and _SITE_ACCOUNT.search(str(entry.get("url") or entry.get("@id") or "")):
+            continue  # the site's administrator account ("Ilanga D" at /author/admin/): nobody's byline
         name = entry.get("name") if isinstance(entry, dict) else entry
         if isinstance(name, str) and name.strip() and not re.match(r"https?://", name.strip()):
             names.append(normalize_text(html.unescape(name)))

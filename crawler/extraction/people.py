@@ -101,6 +101,22 @@ def clean_name(raw: str) -> str | None:
     return name
 
 
+def is_name_line(text: str) -> bool:
+    """A line that is nothing but one to three person names ("Lê Phương", "MTHOBISI SITHOLE",
+    "Mathatisi Sebusi/Mohalenyane Phakela"): each two to four capitalised words, no digits,
+    no sentence punctuation."""
+    if len(text) > 100 or re.search(r"[\d.!?:;\"«»“”„()]", text):
+        return False
+    names = [n for n in re.split(r"\s*[/,&]\s*|\s+(?:and|und|et|y|e|og|och|en)\s+", text.strip()) if n]
+    if not 1 <= len(names) <= 3:
+        return False
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
+            return False
+    return True
+
+
 def split_credit(text: str) -> list[str]:
     """One credit string into its names ("A, B and C" -> [A, B, C])."""
     text = _PREFIXES.sub("", normalize_text(text))
