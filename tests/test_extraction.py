@@ -176,7 +176,7 @@ def test_declared_language_is_checked_against_the_text():
     result = extract_article(page.replace('lang="ru"', 'lang="en"'), url="https://www.svoboda.org/a/x/1.html",
                              rules=SvobodaSpider.rules)
     assert result.fields["language"] == "ru"
-    assert result.notes == ["language declared en, detected ru"]
+    assert result.notes == {"language_corrected": "language declared en, detected ru"}
 
 
 def test_language_detection_tells_close_languages_apart_and_abstains_when_unsure():
@@ -218,6 +218,11 @@ def test_credit_labels_and_job_titles_are_not_part_of_names():
     assert credit(["Ursula von der Leyen", "Karl von Habsburg"]).persons == ["Ursula von der Leyen", "Karl von Habsburg"]
     assert credit(["신현주 기자"]).persons == ["신현주"]  # 기자: reporter
     assert credit(["山田太郎記者"]).persons == ["山田太郎"]
+    # A description after the name (LRT's JSON-LD author, fundus) is no second person; long names stay.
+    lrt = "Povilas Aleksandravičius, Mykolo Romerio universiteto Žmogaus ir visuomenės studijų fakulteto profesorius"
+    assert credit([lrt]).persons == ["Povilas Aleksandravičius"]
+    assert credit(["Luiz Inácio Lula da Silva", "Maria de los Angeles van der Berg"]).persons == [
+        "Luiz Inácio Lula da Silva", "Maria de los Angeles van der Berg"]
 
 
 def test_a_strict_reading_well_short_of_the_json_ld_article_body_is_read_again():
@@ -426,7 +431,7 @@ def test_text_held_only_in_script_data_is_read_from_it():
     result = extract_article(page, url="https://www.hankookilbo.com/news/article/A2026012914320005196")
     text = result.fields["text"]
     assert text.startswith(sentence) and text.count(sentence) == 8 and "Copyright" not in text
-    assert any("script data" in note for note in result.notes)
+    assert "script data" in result.notes["text_from_page_data"]
     # Without the data, nothing is made up.
     empty = extract_article(NEXT_APP_PAGE.replace("PARAGRAPHS", ""), url="https://www.hankookilbo.com/news/article/A1")
     assert not empty.fields["text"].startswith(sentence) and not empty.notes

@@ -43,8 +43,9 @@ class ExtractionResult:
     fields: dict[str, Any] | None = None
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
-    #: Corrections worth a DEBUG line and a stat, not a warning: the language, when detection overrules the page.
-    notes: list[str] = field(default_factory=list)
+    #: Corrections worth a DEBUG line and a stat, not a warning, by stat name: the language when
+    #: detection overrules the page; the text when it came from the page's data, not its markup.
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 _NOT_TEXT = re.compile("[\ufffd\x01-\x08\x0b\x0e-\x1f]")
@@ -684,9 +685,9 @@ def extract_article(
     if truncated:
         result.warnings.append(f"truncated text ({truncated})")
     if language_note:
-        result.notes.append(language_note)
+        result.notes["language_corrected"] = language_note
     if body_source:
-        result.notes.append(f"text read from the page's {body_source}: its markup holds next to none")
+        result.notes["text_from_page_data"] = f"text read from the page's {body_source}: its markup holds next to none"
     if not text:
         result.warnings.append("empty text")
     elif words < min_words:

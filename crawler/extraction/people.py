@@ -94,7 +94,7 @@ def clean_name(raw: str) -> str | None:
     name = _ROLE_SUFFIX.sub("", name).strip()
     if not name or _EMAIL.fullmatch(name) or re.match(r"https?://", name) or re.fullmatch(r"[\d\W]+", name):
         return None
-    if _ROLE_ONLY.match(name):
+    if _ROLE_ONLY.match(name) or _is_description(name):
         return None
     if len(name) > 80:
         return None
@@ -115,6 +115,18 @@ def is_name_line(text: str) -> bool:
         if not 2 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
             return False
     return True
+
+
+#: Lower-case words that belong in names ("Ursula von der Leyen", "Luiz Inácio Lula da Silva").
+_NAME_PARTICLES = {"von", "van", "de", "der", "den", "des", "da", "di", "do", "dos", "das", "du", "del", "della",
+                   "la", "le", "bin", "ibn", "al", "el", "y", "zu", "ten", "ter", "af", "av"}
+
+
+def _is_description(name: str) -> bool:
+    """Words about the person, not a name: five or more words, two of them lower case
+    ("Mykolo Romerio universiteto … fakulteto profesorius" after "Povilas Aleksandravičius,")."""
+    words = name.split()
+    return len(words) >= 5 and sum(w[0].islower() for w in words if w not in _NAME_PARTICLES) >= 2
 
 
 def split_credit(text: str) -> list[str]:

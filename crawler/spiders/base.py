@@ -334,9 +334,9 @@ class ArchiveSpider(scrapy.Spider):
         for warning in result.warnings:
             logger.warning("Extraction of %s: %s", response.url, warning)
             stats.inc_value("extract/" + warning.split(" ")[0])
-        for note in result.notes:
+        for stat, note in result.notes.items():
             logger.debug("Extraction of %s: %s", response.url, note)
-            stats.inc_value("extract/language_corrected")
+            stats.inc_value("extract/" + stat)
         yield self.article_item(response, result.fields)
 
     def article_item(self, response, fields: dict) -> ArticleItem:
