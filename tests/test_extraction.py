@@ -435,3 +435,46 @@ def test_text_held_only_in_script_data_is_read_from_it():
     # Without the data, nothing is made up.
     empty = extract_article(NEXT_APP_PAGE.replace("PARAGRAPHS", ""), url="https://www.hankookilbo.com/news/article/A1")
     assert not empty.fields["text"].startswith(sentence) and not empty.notes
+
+
+@pytest.mark.parametrize("line", [
+    # Real furniture lines left in extracted text (fundus and the extraction benchmark), by family.
+    "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
+    "この記事は会員限定です。",
+    "有料会員になると会員限定の有料記事もお読みいただけます。",
+    "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende, oder werden Sie Mitglied.",
+    "Unabhängiger Journalismus braucht deine Unterstützung.",
+    "❤ WinFuture unterstützen",
+    "Follow Metro.co.uk on Twitter and Facebook for the latest news updates.",
+    "Folgst du schon 20 Minuten auf Whatsapp?",
+    "- Aktuelle Nachrichten aufs Handy? Hier geht es zur neuen WAZ-News-App – für Android und iOS.",
+    "For the latest breaking news and stories from across the globe from the Daily Star, sign up for our newsletters .",
+    '"Hier ist Bayern": Der BR24 Newsletter informiert Sie immer montags bis freitags zum Feierabend.',
+    "Got a story? Get in touch with our news team by emailing us at webnews@metro.co.uk.",
+    "Are protests breaking out in your area? Get in touch at webnews@reachplc.com",
+    "© dpa-infocom, dpa:240516-99-53606/3 (dpa)",
+    "<Copyright ⓒ 한국일보. All rights reserved. 무단 전재 및 재배포 금지>",
+    "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved.",
+    "Auch interessant",
+    "Lesen Sie auch: Annalena Baerbock: Kinder, Ausbildung, Politik – alle wichtigen Infos",
+    "Photo: AFP",
+])
+def test_paywall_notices_pleas_prompts_and_copyright_lines_are_furniture(line):
+    from crawler.extraction.boilerplate import is_generic_boilerplate
+
+    assert is_generic_boilerplate(line)
+
+
+@pytest.mark.parametrize("line", [
+    # Article sentences with the same words in them.
+    "The court ruled that the copyright claims against the archive could go ahead.",
+    "Ukraine's defence ministry said it would follow the situation on the border closely.",
+    "Die Bundesregierung will die Ukraine weiter unterstützen, sagte der Kanzler am Montag.",
+    "Photo agencies said their staff had been detained in Minsk on Friday.",
+    "Readers who signed up for the service were told their data had leaked.",
+    "Der Artikel erschien zuerst in der Zeitung; auch interessant sei der Zeitpunkt, sagte er.",
+])
+def test_article_sentences_with_the_same_words_stay(line):
+    from crawler.extraction.boilerplate import is_generic_boilerplate
+
+    assert not is_generic_boilerplate(line)

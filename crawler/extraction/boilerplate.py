@@ -1,8 +1,12 @@
 """Lines that are page furniture on news sites of any outlet, not article text.
 
 Applied to every extracted paragraph after the outlet's own rules. Each pattern
-is a general convention of news pages (a "Related:" teaser, a newsletter prompt,
-a comments header, a table rule left by text conversion); none names a site.
+is a general convention of news pages, in the languages where we met it: a
+"Related:" teaser, a newsletter, app or social-media prompt, a tip line, a
+paywall's notice of what is locked, a plea for donations, a copyright line, a
+lone photo credit, a comments header, a table rule left by text conversion.
+None names a site. Tests hold real lines of each family and article sentences
+with the same words that must stay.
 """
 
 from __future__ import annotations
@@ -26,6 +30,36 @@ GENERIC_PARAGRAPHS = tuple(
         r"^tell us what you think",
         # a headline teaser tagged like "[INSIGHT]" or "[VIDEO]"
         r"\[(insight|reaction|warning|video|pictures|poll|latest|live|update|more)\]\|?$",
+        # the same labels in German
+        r"^(auch interessant|das könnte sie (auch )?interessieren|mehr zum thema)\W*$",
+        r"^(lesen sie (auch|mehr)|mehr zum thema\b.{0,60}):",
+        # newsletter, app and social-media prompts
+        r"\bsign(ing)? up (to|for) (our|the) (free )?(daily |weekly )?newsletters?\b",
+        r"^newsletter\s*:",
+        r"^.{0,40}\bnewsletter informiert sie\b",
+        r"^follow .{1,40} on (twitter|x|facebook|instagram|google news|whatsapp|telegram|tiktok|youtube|linkedin)\b",
+        r"^(folgst|folgen) (du|sie) (schon |uns )?.{0,40}auf (whatsapp|instagram|tiktok|telegram|facebook|x)\b",
+        r"\bhier geht es zur .{0,40}\bapp\b",
+        r"\bauch (bei|auf) social media\b",
+        # tip lines
+        r"^(got a story\?|get in touch with our news team\b)",
+        r"\bget in touch at \S+@\S+",
+        # a paywall's notice of what is left or locked
+        r"^il vous reste [\d.,]+\s?% de cet article à lire",
+        r"\bla suite est réservée aux abonnés\b",
+        r"^(the rest of )?this (article|story) is (only )?(for|available to|reserved for) (subscribers|members)\b",
+        r"この記事は(有料)?会員限定です",
+        r"有料会員になると",
+        r"無料で会員登録",
+        # a plea for donations or support
+        r"\bunterstützen sie uns\b.{0,60}\b(spende|mitglied)",
+        r"\bjournalismus braucht (deine|ihre|eure) unterstützung\b",
+        r"^\W*[\w-]+ unterstützen$",
+        r"^(please )?(support|donate to) (us|our (independent )?journalism|independent journalism)\b",
+        # a copyright line (also an agency's: "© dpa-infocom, dpa:…")
+        r"^<?\s*(©|ⓒ|\(c\)\s|copyright\b).{0,140}$",
+        # a lone photo credit
+        r"^(image|photo|picture|foto|bild)\s*:\s*[^.!?]{1,60}$",
     )
 )
 
