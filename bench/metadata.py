@@ -3,8 +3,9 @@
     python -m bench.metadata ../shared/corpus/fundus [--limit N]
 
 Expected values come from fundus' own parsers (``<Publisher>.json``, keyed by
-parser version through ``fundus_html_to_expected.json``). Match rules: title
-exact after white-space normalization; date the same calendar day (UTC, or as
+parser version through ``fundus_html_to_expected.json``). Match rules (both sides in
+Unicode NFC): title exact after white-space normalization, invisible format
+characters not compared; date the same calendar day (UTC, or as
 printed); authors the exact set; body F1 over word 4-shingles. Pages whose
 expected values we believe are wrong are listed in ``DISPUTED`` with the reason,
 and reported apart instead of matched. Writes ``docs/BENCHMARK-metadata.md``.
@@ -17,6 +18,7 @@ import gzip
 import json
 import re
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,8 +120,13 @@ def plain(page: dict) -> dict:
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\u2060\ufeff"))
 
 
+def _nfc(text) -> str:
+    """One Unicode form for both sides: some expected texts are decomposed ('u' + combining diaeresis)."""
+    return unicodedata.normalize("NFC", str(text or ""))
+
+
 def _norm(text) -> str:
-    return re.sub(r"\s+", " ", str(text or "").translate(_INVISIBLE)).strip()
+    return re.sub(r"\s+", " ", _nfc(text).translate(_INVISIBLE)).strip()
 
 
 def _days(value) -> set:
@@ -142,7 +149,7 @@ def score(expected: dict, got: dict) -> dict:
         "title": _norm(expected["title"]) == _norm(got["title"]),
         "date": bool(_days(expected["date"]) & _days(got["date"])) or (not expected["date"] and not got["date"]),
         "authors": {_norm(a) for a in expected["authors"]} == {_norm(a) for a in got["authors"]},
-        "body": page_scores(expected["body"], got["body"]),
+        "body": page_scores(_nfc(expected["body"]), _nfc(got["body"])),
     }
 
 

@@ -153,6 +153,18 @@ def _byline_goes_on(html: str | bytes, person: str) -> bool:
     return False
 
 
+def _without_leading_headline(paragraphs: list[str], headlines: list[str | None]) -> list[str]:
+    """The text without the article's own headline (or kicker and headline run together) as its
+    first paragraph: the headline is the item's title, not a paragraph of its text."""
+    if len(paragraphs) < 2:
+        return paragraphs
+    squashed = {squash(h) for h in headlines if h}
+    first = squash(paragraphs[0])
+    if first and any(first == h or (len(h) >= 12 and first.endswith(h) and len(first) < 2 * len(h)) for h in squashed):
+        return paragraphs[1:]
+    return paragraphs
+
+
 #: Latin, Greek and Cyrillic words: scripts in which a person's name has a space in it.
 _SPACED_SCRIPT = re.compile(r"[\x00-\u052f]+")
 
@@ -165,11 +177,16 @@ def _without_lone_words(credited: Credit) -> Credit:
 
 
 def _byline_in_body(tree, paragraphs: list[str], site_names: set[str]) -> tuple[Credit, list[str]] | None:
-    """A byline set as one of the article's first three paragraphs (after a dek) or as its last,
-    the name alone and in bold ("<p><strong>Mohloai Mpesi</strong></p>",
-    "Mathatisi Sebusi/Mohalenyane Phakela"), as small outlets whose metadata credits only
-    themselves do: the persons, and the paragraphs without it."""
-    for index in sorted({*range(min(3, len(paragraphs) - 1)), len(paragraphs) - 1}):
+    """A byline set before the article's first paragraph of running text (after a short dek, within
+    the first three) or as its last paragraph, the name alone and in bold ("<p><strong>Mohloai
+    Mpesi</strong></p>", "Mathatisi Sebusi/Mohalenyane Phakela"), as small outlets whose metadata
+    credits only themselves do: the persons, and the paragraphs without it."""
+    leading = []
+    for index, paragraph in enumerate(paragraphs[:3]):
+        leading.append(index)
+        if len(paragraph.split()) >= 25:
+            break
+    for index in sorted({*leading, len(paragraphs) - 1}):
         candidate = paragraphs[index]
         if not is_name_line(candidate):
             continue
@@ -631,6 +648,7 @@ def extract_article(
         embedded, body_source = _embedded_text(tree, url, article_body)
         if embedded:
             paragraphs = embedded
+    paragraphs = _without_leading_headline(paragraphs, [title, social_title, _text_of(tree.xpath("//h1")[:1])])
     text = join_paragraphs(paragraphs)
 
     if not credited.persons and _only_the_publisher(credited, site_names) and paragraphs:

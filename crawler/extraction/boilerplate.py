@@ -20,10 +20,11 @@ GENERIC_PARAGRAPHS = tuple(
         r"^\|?[\s|:-]+\|?$",
         # a lone section label
         r"^(comments?|tags?|more:?|share( this)?( article| story)?:?|advertisement|related( articles| stories| posts)?:?"
-        r"|you may also like\.*|don'?t miss|read more|recommended( for you)?)$",
+        r"|you may also like\.*|don'?t miss|read more|read next|recommended( for you)?|article content"
+        r"|most read( in [\w ]{1,30})?|popular|recommended videos)$",
         # a teaser introduced by its label
-        r"^(related|related post|related article|read more|read also|see also|more|filed under|most read|trending"
-        r"|recommended|watch|listen|download|itunes)\s*:",
+        r"^(related|related post|related article|read more|read also|also read|read next|see also|more|filed under"
+        r"|most read|trending|recommended|watch|listen|download|itunes|funda olunye udaba lapha)\s*[:|]",
         r"^like this (story|article)\?",
         r"^(sign up|subscribe) (to|for) .{0,60}newsletter",
         r"^.{0,60}\bnewsletter$",
@@ -41,8 +42,16 @@ GENERIC_PARAGRAPHS = tuple(
         r"^(folgst|folgen) (du|sie) (schon |uns )?.{0,40}auf (whatsapp|instagram|tiktok|telegram|facebook|x)\b",
         r"\bhier geht es zur .{0,40}\bapp\b",
         r"\bauch (bei|auf) social media\b",
-        # tip lines
-        r"^(got a story\?|get in touch with our news team\b)",
+        r"^sign up for (breaking news|our emails)\b",
+        # tip lines, error reports, ratings
+        r"^(got a story\?|get in touch with our news team\b|do you have a story to tell\?)",
+        r"^fehler gefunden\s*\?\s*jetzt melden",
+        r"^wie hat ihnen dieser artikel gefallen\?$",
+        r"^durchschnittliche bewertung:",
+        # sign-in and trial prompts
+        r"^log in or create an account to continue$",
+        r"^you must confirm your public display name before commenting$",
+        r"^\d+ (wochen|tage|monate) (kostenlos|gratis) testen$",
         r"\bget in touch at \S+@\S+",
         # a paywall's notice of what is left or locked
         r"^il vous reste [\d.,]+\s?% de cet article à lire",
