@@ -458,6 +458,13 @@ def test_text_held_only_in_script_data_is_read_from_it():
     "Auch interessant",
     "Lesen Sie auch: Annalena Baerbock: Kinder, Ausbildung, Politik – alle wichtigen Infos",
     "Photo: AFP",
+    "Les også: Tone Damli ofret musikkarrieren for barna: – Prioritert det som har vært viktigst",
+    "Читайте также: Пять главных новостей дня",
+    "Stand: 22.04.2024, 06:00 Uhr",
+    "Lesedauer: 4 Minuten",
+    "05.08.2024, 20:59 Uhr",
+    "Hauptinhalt",
+    "Read next",
 ])
 def test_paywall_notices_pleas_prompts_and_copyright_lines_are_furniture(line):
     from crawler.extraction.boilerplate import is_generic_boilerplate
@@ -473,8 +480,32 @@ def test_paywall_notices_pleas_prompts_and_copyright_lines_are_furniture(line):
     "Photo agencies said their staff had been detained in Minsk on Friday.",
     "Readers who signed up for the service were told their data had leaked.",
     "Der Artikel erschien zuerst in der Zeitung; auch interessant sei der Zeitpunkt, sagte er.",
+    "Stand der Dinge: Die Verhandlungen laufen seit dem 22.04.2024 ohne Ergebnis.",
 ])
 def test_article_sentences_with_the_same_words_stay(line):
     from crawler.extraction.boilerplate import is_generic_boilerplate
 
     assert not is_generic_boilerplate(line)
+
+
+def test_a_byline_left_in_the_text_is_not_a_paragraph():
+    from crawler.extraction.people import is_byline_line
+
+    assert is_byline_line("Von Nina Magoley") and is_byline_line("By Jane Doe and John Roe")
+    assert not is_byline_line("By the end of the week the front had moved")
+    assert not is_byline_line("Von Kyjiw aus fuhren die Züge weiter nach Westen.")
+
+
+def test_the_headline_is_the_title_not_the_texts_first_paragraph():
+    from crawler.extraction.article import _without_leading_headline
+
+    result = extract_article(BROKEN_JSON_LD_PAGE, url="https://news.example.com/a/1", fetched_at="2024-05-02T12:00:00+00:00")
+    assert result.fields["title"] == "Kyiv says drone strike hit Russian refinery"
+    assert result.fields["text"].startswith("Ukrainian drones struck an oil refinery")
+    # Kicker and headline run together (Tages-Anzeiger's <h1>, fundus) go too; a sentence that
+    # merely starts like the headline, or a one-paragraph text, stays.
+    kicked = ["SVP-Sonderparteitag zur MigrationChiesa ruft zum «politischen Widerstand» auf", "Text."]
+    assert _without_leading_headline(kicked, ["Chiesa ruft zum «politischen Widerstand» auf"]) == ["Text."]
+    sentence = ["Kyiv says drone strike hit Russian refinery, and Moscow denies it, saying debris fell.", "Text."]
+    assert _without_leading_headline(sentence, ["Kyiv says drone strike hit Russian refinery"]) == sentence
+    assert _without_leading_headline(["Headline here"], ["Headline here"]) == ["Headline here"]

@@ -29,7 +29,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from crawler.extraction.boilerplate import is_generic_boilerplate
 from crawler.extraction.metadata import MEDIA_TYPES, PageMetadata, ld_keywords, ld_names, ld_text, page_metadata
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
-from crawler.extraction.people import Credit, credit, is_name_line, squash
+from crawler.extraction.people import Credit, credit, is_byline_line, is_name_line, squash
 from crawler.extraction.rules import PageRules
 
 logger = logging.getLogger(__name__)
@@ -458,7 +458,7 @@ def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool, expected_
     for paragraph in paragraphs:
         if not paragraph:
             continue
-        if any(p.match(paragraph) for p in patterns) or is_generic_boilerplate(paragraph):
+        if any(p.match(paragraph) for p in patterns) or is_generic_boilerplate(paragraph) or is_byline_line(paragraph):
             continue
         if any(b in paragraph for b in rules.boilerplate):
             logger.debug("Dropped a boilerplate paragraph on %s: %.60s", url, paragraph)

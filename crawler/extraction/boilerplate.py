@@ -25,6 +25,10 @@ GENERIC_PARAGRAPHS = tuple(
         # a teaser introduced by its label
         r"^(related|related post|related article|read more|read also|also read|read next|see also|more|filed under"
         r"|most read|trending|recommended|watch|listen|download|itunes|funda olunye udaba lapha)\s*[:|]",
+        # "read also" in other languages
+        r"^(les også|läs också|læs også|lees ook|lire aussi|à lire aussi|leer también|lea también|leggi anche"
+        r"|czytaj (też|także|więcej)|čtěte také|přečtěte si také|читайте также|читайте також|olvassa el|citește și"
+        r"|ayrıca okuyun|δείτε επίσης)\s*:",
         r"^like this (story|article)\?",
         r"^(sign up|subscribe) (to|for) .{0,60}newsletter",
         r"^.{0,60}\bnewsletter$",
@@ -65,6 +69,14 @@ GENERIC_PARAGRAPHS = tuple(
         r"\bjournalismus braucht (deine|ihre|eure) unterstützung\b",
         r"^\W*[\w-]+ unterstützen$",
         r"^(please )?(support|donate to) (us|our (independent )?journalism|independent journalism)\b",
+        # a time stamp under its label ("Stand: 22.04.2024, 06:00 Uhr")
+        r"^(stand|aktualisiert|veröffentlicht|updated|published|posted|publié|mis à jour)\s*:?\s*(am\s+|on\s+|le\s+)?"
+        r"\d{1,2}[./]\d{1,2}[./]\d{2,4}[^a-z]{0,12}(uhr)?$",
+        # reading time, a lone time stamp, a skip link's label
+        r"^(lesedauer|reading time|temps de lecture|tiempo de lectura|tempo di lettura|leestijd)\s*:?\s*(ca\.\s*)?\d+\s*\w*\.?$",
+        r"^\d+\s*(min|mins|minutes?|minuten)\.?\s*(read|lesezeit|lecture)$",
+        r"^\d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(um\s+)?\d{1,2}[:.]\d{2}(\s*uhr)?$",
+        r"^(hauptinhalt|main content|skip to (main )?content|zum inhalt springen)$",
         # a copyright line (also an agency's: "© dpa-infocom, dpa:…")
         r"^<?\s*(©|ⓒ|\(c\)\s|copyright\b).{0,140}$",
         # a lone photo credit

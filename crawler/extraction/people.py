@@ -129,6 +129,13 @@ def _is_description(name: str) -> bool:
     return len(words) >= 5 and sum(w[0].islower() for w in words if w not in _NAME_PARTICLES) >= 2
 
 
+def is_byline_line(text: str) -> bool:
+    """A byline left in the text: its label and the names, nothing else ("Von Nina Magoley",
+    "By Jane Doe and John Roe"). The names are the item's authors, not a paragraph."""
+    label = _PREFIXES.match(text)
+    return bool(label) and is_name_line(text[label.end():])
+
+
 def split_credit(text: str) -> list[str]:
     """One credit string into its names ("A, B and C" -> [A, B, C])."""
     text = _PREFIXES.sub("", normalize_text(text))
