@@ -509,3 +509,24 @@ def test_the_headline_is_the_title_not_the_texts_first_paragraph():
     sentence = ["Kyiv says drone strike hit Russian refinery, and Moscow denies it, saying debris fell.", "Text."]
     assert _without_leading_headline(sentence, ["Kyiv says drone strike hit Russian refinery"]) == sentence
     assert _without_leading_headline(["Headline here"], ["Headline here"]) == ["Headline here"]
+
+
+def test_a_list_of_links_inside_the_article_is_a_related_box_not_text():
+    """Shaped like the Funke papers' 'Link List' (fundus): teasers as <li><strong>kicker</strong> <a>headline</a>."""
+    teasers = "".join(
+        f'<li><strong>{kicker}: </strong><a href="/politik/article{n}/x.html">{headline}</a></li>'
+        for n, (kicker, headline) in enumerate([
+            ("Hackerangriffe", "Mit diesen miesen Tricks werden User getäuscht"),
+            ("Kinderschutz als Vorwand?", "Warum Neonazis Jäger spielen"),
+            ("Geheimdienste", "Putins Wegwerf-Agenten im Visier der Behörden"),
+        ]))
+    facts = "<ul><li>Die Drohnen flogen in 300 Metern Höhe.</li><li>Sie kamen aus Osten.</li>" \
+            "<li>Die Polizei sah sie <a href='/x'>zweimal</a> über dem Hafen.</li></ul>"
+    body = "<p>" + "Über dem Hafen sind in der Nacht mehrere Drohnen gesichtet worden, sagte die Polizei. " * 6 + "</p>"
+    page = (f"<html lang='de'><head><title>Drohnen über dem Hafen</title></head><body><article>"
+            f"<h1>Drohnen über dem Hafen</h1>{body}{facts}<h3>Exklusive Hintergründe</h3><ul>{teasers}</ul>"
+            f"{body.replace('Hafen sind', 'Hafen waren')}</article></body></html>")
+    text = extract_article(page, url="https://www.example-zeitung.de/politik/article1/drohnen.html").fields["text"]
+    assert "Die Drohnen flogen in 300 Metern Höhe." in text and "zweimal" in text  # a list of facts stays
+    assert "Mit diesen miesen Tricks" not in text and "Putins Wegwerf-Agenten" not in text
+    assert "Hafen waren" in text

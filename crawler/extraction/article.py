@@ -450,13 +450,37 @@ def _embedded_text(tree, url: str, article_body: Any) -> tuple[list[str] | None,
     return paragraphs, "script data"
 
 
+def _link_list_items(tree) -> set[str]:
+    """The items of lists that are nothing but links (three or more items, each one link making
+    most of its text, a kicker beside it at most): related-article and navigation boxes,
+    however they are marked up."""
+    items: set[str] = set()
+    for listing in tree.iter("ul", "ol"):
+        entries = [li for li in listing if li.tag == "li"]
+        if len(entries) < 3:
+            continue
+        texts = []
+        for li in entries:
+            links = li.findall(".//a")
+            text = normalize_text(li.text_content())
+            if len(links) != 1 or not text or 2 * len(normalize_text(links[0].text_content())) < len(text):
+                break
+            texts.append(text)
+        else:
+            items.update(texts)
+    return items
+
+
 def _body_paragraphs(tree, url: str, rules: PageRules, targeted: bool, expected_words: int = 0) -> list[str]:
     text = _trafilatura_text(tree, url, targeted, expected_words)
     paragraphs = [normalize_text(line) for line in text.split("\n")]
     patterns = [re.compile(p, re.I) for p in rules.drop_paragraphs]
+    link_items = _link_list_items(tree) if "\n- " in text else set()
     kept = []
     for paragraph in paragraphs:
         if not paragraph:
+            continue
+        if link_items and paragraph.startswith("- ") and paragraph[2:] in link_items:
             continue
         if any(p.match(paragraph) for p in patterns) or is_generic_boilerplate(paragraph) or is_byline_line(paragraph):
             continue

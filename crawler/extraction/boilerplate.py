@@ -21,7 +21,10 @@ GENERIC_PARAGRAPHS = tuple(
         # a lone section label
         r"^(comments?|tags?|more:?|share( this)?( article| story)?:?|advertisement|related( articles| stories| posts)?:?"
         r"|you may also like\.*|don'?t miss|read more|read next|recommended( for you)?|article content"
-        r"|most read( in [\w ]{1,30})?|popular|recommended videos)$",
+        r"|most read( in [\w ]{1,30})?|popular|recommended videos"
+        # the same lone labels in other languages
+        r"|czytaj więcej|článek|reklama|реклама|подробнее|anzeige|werbung|publicité|publicidad|pubblicità"
+        r"|おすすめ情報|関連記事|関連キーワード|相关新闻|相关阅读|관련기사)$",
         # a teaser introduced by its label
         r"^(related|related post|related article|read more|read also|also read|read next|see also|more|filed under"
         r"|most read|trending|recommended|watch|listen|download|itunes|funda olunye udaba lapha)\s*[:|]",
@@ -80,7 +83,9 @@ GENERIC_PARAGRAPHS = tuple(
         # a copyright line (also an agency's: "© dpa-infocom, dpa:…")
         r"^<?\s*(©|ⓒ|\(c\)\s|copyright\b).{0,140}$",
         # a lone photo credit
-        r"^(image|photo|picture|foto|bild)\s*:\s*[^.!?]{1,60}$",
+        r"^(image|photo|picture|foto|bild|фото|фото і відео|credit)\s*:\s*[^.!?]{1,60}$",
+        # a consent prompt standing in for an embedded post or video
+        r"^ein klick für den datenschutz$",
     )
 )
 
