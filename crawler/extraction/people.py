@@ -67,9 +67,12 @@ def squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
+_SQUASHED_AGENCIES = frozenset(squash(a) for a in AGENCIES)
+
+
 def is_organization(name: str, site_names: set[str] = frozenset()) -> bool:
     lowered = name.lower().strip()
-    if lowered in AGENCIES or squash(name) in {squash(a) for a in AGENCIES}:
+    if lowered in AGENCIES or squash(name) in _SQUASHED_AGENCIES:
         return True
     squashed = squash(name)
     for site in site_names:
