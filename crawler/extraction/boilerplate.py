@@ -52,6 +52,7 @@ GENERIC_PARAGRAPHS = tuple(
         r"^sign up for (breaking news|our emails)\b",
         # tip lines, error reports, ratings
         r"^(got a story\?|get in touch with our news team\b|do you have a story to tell\?)",
+        r"\bget in touch at \S+@\S+",
         r"^fehler gefunden\s*\?\s*jetzt melden",
         r"^wie hat ihnen dieser artikel gefallen\?$",
         r"^durchschnittliche bewertung:",
@@ -59,7 +60,6 @@ GENERIC_PARAGRAPHS = tuple(
         r"^log in or create an account to continue$",
         r"^you must confirm your public display name before commenting$",
         r"^\d+ (wochen|tage|monate) (kostenlos|gratis) testen$",
-        r"\bget in touch at \S+@\S+",
         # a paywall's notice of what is left or locked
         r"^il vous reste [\d.,]+\s?% de cet article à lire",
         r"\bla suite est réservée aux abonnés\b",
@@ -91,7 +91,8 @@ GENERIC_PARAGRAPHS = tuple(
 
 
 #: The patterns anchored at a paragraph's start as one expression tried there only, the
-#: others one by one (measured: twice as fast as one by one, and as one alternation of all).
+#: others one by one (measured on 4,250 real paragraphs: 15% faster than all one by one; one
+#: alternation of all patterns, anchored or not, was twice as slow as one by one).
 _AT_START = re.compile(
     "(?:" + "|".join(f"(?:{p.pattern[1:]})" for p in GENERIC_PARAGRAPHS if p.pattern.startswith("^")) + ")", re.I
 )
