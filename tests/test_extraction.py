@@ -530,3 +530,20 @@ def test_a_list_of_links_inside_the_article_is_a_related_box_not_text():
     assert "Die Drohnen flogen in 300 Metern Höhe." in text and "zweimal" in text  # a list of facts stays
     assert "Mit diesen miesen Tricks" not in text and "Putins Wegwerf-Agenten" not in text
     assert "Hafen waren" in text
+
+
+def test_every_news_article_type_of_schema_org_is_an_article():
+    """BBC explainers are a ReportageNewsArticle credited to the newsroom (fundus): it was not read at all."""
+    page = """<html lang="en"><head><title>What is the OBR? - BBC News</title>
+    <meta property="og:title" content="Office for Budget Responsibility: What is the OBR and what does it do?">
+    <script type="application/ld+json">{"@context": "http://schema.org", "@type": "ReportageNewsArticle",
+      "headline": "Office for Budget Responsibility: What is the OBR and what does it do?",
+      "datePublished": "2022-10-10T13:21:17.000Z",
+      "author": {"@type": "NewsMediaOrganization", "name": "BBC News",
+                 "noBylinesPolicy": "http://www.bbc.co.uk/news/help-41670342#authorexpertise"}}</script></head>
+    <body><main><article><h1>Office for Budget Responsibility: What is the OBR and what does it do?</h1>""" + "<p>" + (
+        "The Office for Budget Responsibility checks the government's tax and spending plans. ") * 8 + """</p>
+    </article></main></body></html>"""
+    fields = extract_article(page, url="https://www.bbc.com/news/explainers-63159607").fields
+    assert fields["title"] == "Office for Budget Responsibility: What is the OBR and what does it do?"
+    assert fields["organizations"] == ["BBC News"] and fields["published_source"] == "json-ld"

@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 ARTICLE_TYPES = {
     "NewsArticle",
     "Article",
-    "ReportageNews",
+    "ReportageNewsArticle",
+    "AskPublicNewsArticle",
+    "SatiricalArticle",
     "AnalysisNewsArticle",
     "OpinionNewsArticle",
     "BackgroundNewsArticle",
