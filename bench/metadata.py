@@ -37,6 +37,8 @@ DISPUTED: dict[str, dict[str, str]] = {
     "de/NTV_2024_08_05.html": {"authors": "expected include 'Lille', the article's dateline (a city), not a person"},
     "de/JungeWelt_2026_05_18.html": {"authors": "expected include 'Nairobi', the dateline of the byline "
         "'Anna Martel und Lea Wagner, Nairobi' (a city), not a person"},
+    "ch/SRF_2025_01_05.html": {"authors": "expected include 'Sweidah', the dateline of the byline 'Monika Bolliger "
+        "und Anna Trechsel, Sweidah' (a Syrian town the article reports from), not a person"},
     "tw/TaipeiTimes_2024_10_15.html": {"authors": "expected 'AFP, MANILA' keeps the dateline (a city) in the "
         "agency's credit"},
     "fr/LeFigaro_2024_11_22.html": {"authors": "expected 'Le Figaro et AFP' is one credit naming two: the outlet "
