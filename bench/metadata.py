@@ -122,13 +122,14 @@ def plain(page: dict) -> dict:
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\u2060\ufeff"))
 
 
-def _nfc(text) -> str:
-    """One Unicode form for both sides: some expected texts are decomposed ('u' + combining diaeresis)."""
-    return unicodedata.normalize("NFC", str(text or ""))
+def _comparable(text) -> str:
+    """One Unicode form for both sides (some expected texts are decomposed: 'u' + combining
+    diaeresis), without invisible format characters."""
+    return unicodedata.normalize("NFC", str(text or "")).translate(_INVISIBLE)
 
 
 def _norm(text) -> str:
-    return re.sub(r"\s+", " ", _nfc(text).translate(_INVISIBLE)).strip()
+    return re.sub(r"\s+", " ", _comparable(text)).strip()
 
 
 def _days(value) -> set:
@@ -151,7 +152,7 @@ def score(expected: dict, got: dict) -> dict:
         "title": _norm(expected["title"]) == _norm(got["title"]),
         "date": bool(_days(expected["date"]) & _days(got["date"])) or (not expected["date"] and not got["date"]),
         "authors": {_norm(a) for a in expected["authors"]} == {_norm(a) for a in got["authors"]},
-        "body": page_scores(_nfc(expected["body"]).translate(_INVISIBLE), _nfc(got["body"]).translate(_INVISIBLE)),
+        "body": page_scores(_comparable(expected["body"]), _comparable(got["body"])),
     }
 
 
@@ -161,15 +162,16 @@ def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:
     for name, function in (("trafilatura.bare_extraction (plain)", plain), ("defense-news-archive", ours)):
         outputs = run_pool(function, pages, workers, name)
         scored = [(p, o, score(p, o)) for p, o in zip(pages, outputs, strict=True)]
-
-        def counted(field, scored=scored):
-            return [(p, o, s) for p, o, s in scored if field not in DISPUTED.get(p["page"], {})]
-
+        # Per field, the pages whose expected value for it is not disputed.
+        counted = {
+            field: [(p, o, s) for p, o, s in scored if field not in DISPUTED.get(p["page"], {})]
+            for field in (*FIELDS, "body")
+        }
         results[name] = {
-            "rates": {field: sum(s[field] for _, _, s in counted(field)) / len(counted(field)) for field in FIELDS},
-            "counted": {field: len(counted(field)) for field in FIELDS},
-            "body": aggregate([s["body"] for _, _, s in counted("body")]),
-            "misses": {field: [(p["page"], p[field], o[field]) for p, o, s in counted(field) if not s[field]] for field in FIELDS},
+            "rates": {field: sum(s[field] for _, _, s in counted[field]) / len(counted[field]) for field in FIELDS},
+            "counted": {field: len(counted[field]) for field in FIELDS},
+            "body": aggregate([s["body"] for _, _, s in counted["body"]]),
+            "misses": {field: [(p["page"], p[field], o[field]) for p, o, s in counted[field] if not s[field]] for field in FIELDS},
         }
     return {"pages": len(pages), "results": results}
 

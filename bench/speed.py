@@ -56,7 +56,7 @@ COMMON = [
 
 
 # --------------------------------------------------------------------------- the site
-def build_site(source: Path, count: int) -> dict[str, tuple[bytes, str]]:
+def build_site(source: Path, count: int) -> tuple[dict[str, tuple[bytes, str]], list[str]]:
     """N pages cycled from the benchmark, a sitemap and a feed listing them, gzip bodies."""
     pages = sorted((source / "html").glob("*.html.gz"))
     routes: dict[str, tuple[bytes, str]] = {}
@@ -311,9 +311,10 @@ def report(results: dict, command: str) -> str:
     if results["rss"]:
         lines += ["", "| peak memory (PSS) of the full pipeline's process tree: crawler, fork server, extraction workers | MB | items |",
                   "|---|---|---|"]
-        for n_rss, value in sorted(results["rss"].items(), key=lambda kv: int(kv[0])):
+        by_n = sorted(results["rss"].items(), key=lambda kv: int(kv[0]))
+        for n_rss, value in by_n:
             lines.append(f"| N = {n_rss} | {value['peak_rss'] / 2**20:.0f} | {value['items']} |")
-        sizes = [v["peak_rss"] / 2**20 for _, v in sorted(results["rss"].items(), key=lambda kv: int(kv[0]))]
+        sizes = [v["peak_rss"] / 2**20 for _, v in by_n]
         if len(sizes) >= 2:
             growth = sizes[-1] / sizes[0] - 1
             ok = sizes[-1] <= RSS_LIMIT_MB and growth <= 0.2

@@ -673,13 +673,11 @@ def extract_article(
         if embedded:
             paragraphs = embedded
     paragraphs = _without_leading_headline(paragraphs, [title, social_title, _text_of(tree.xpath("//h1")[:1])])
-    text = join_paragraphs(paragraphs)
-
     if not credited.persons and _only_the_publisher(credited, site_names) and paragraphs:
         in_body = _byline_in_body(tree, paragraphs, site_names)
         if in_body is not None:
             credited, paragraphs = in_body
-            text = join_paragraphs(paragraphs)
+    text = join_paragraphs(paragraphs)
 
     fallback = None
     if not title or not credited.persons and _only_the_publisher(credited, site_names):

@@ -75,15 +75,14 @@ def is_organization(name: str, site_names: set[str] = frozenset()) -> bool:
     if lowered in AGENCIES or squash(name) in _SQUASHED_AGENCIES:
         return True
     squashed = squash(name)
-    for site in site_names:
-        site_squashed = squash(site)
-        if site_squashed and (squashed == site_squashed or (len(site_squashed) > 3 and site_squashed in squashed)):
-            return True
+    sites = {squash(site) for site in site_names} - {""}
+    if any(squashed == site or (len(site) > 3 and site in squashed) for site in sites):
+        return True
     if _ORG_WORDS.search(name):
         return True
     # The outlet's short name written as an acronym inside the credit ("MDR SACHSEN-ANHALT" on mdr.de).
     acronyms = {word.lower() for word in re.findall(r"\b[A-Z]{2,6}\b", name)}
-    if acronyms & {squash(site) for site in site_names if site}:
+    if acronyms & sites:
         return True
     # A bare acronym ("TPN", "BBC") is an organization, not a person.
     return " " not in name and name.isupper() and len(name) <= 6

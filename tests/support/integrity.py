@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from crawler.state import ArchiveState
+from crawler.text_files import PARTIAL_PREFIX
 from tests.support.warcs import records, warcio_check
 
 
@@ -33,7 +34,7 @@ def check(archive: Path, spider: str = "moscowtimes") -> list[str]:
                 conversions.append(headers.get_header("WARC-Refers-To"))
     problems += [f"conversion record refers to a missing response {r}" for r in conversions if r not in responses]
     for text in (archive / "text").rglob("*"):
-        if text.name.startswith(".tmp-"):
+        if text.name.startswith(PARTIAL_PREFIX):
             problems.append(f"half-written text file left: {text}")
         elif text.suffix == ".md":
             front = yaml.safe_load(text.read_text(encoding="utf-8").split("---\n", 2)[1])
