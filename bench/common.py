@@ -21,7 +21,9 @@ def run_pool(function: Callable, jobs: list, workers: int, label: str) -> list:
         return list(tqdm(pool.map(function, jobs, chunksize=4), total=len(jobs), desc=label, unit="page"))
 
 
-def versions(packages: Iterable[str] = ("trafilatura", "lxml", "extruct", "htmldate", "pycld2", "scrapy", "warcio")) -> str:
+def versions(
+    packages: Iterable[str] = ("trafilatura", "lxml", "extruct", "htmldate", "pycld2", "scrapy", "warcio"),
+) -> str:
     found = []
     for package in packages:
         try:
@@ -52,7 +54,9 @@ def machine() -> str:
 
 def revision() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

@@ -46,7 +46,10 @@ def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:
     keys = sorted(truth)[:limit] if limit else sorted(truth)
     jobs = [(root, key, truth[key]["url"]) for key in keys]
     results = {}
-    for name, function in (("trafilatura.extract (plain)", plain_trafilatura), ("defense-news-archive (generic path)", ours)):
+    for name, function in (
+        ("trafilatura.extract (plain)", plain_trafilatura),
+        ("defense-news-archive (generic path)", ours),
+    ):
         texts = run_pool(function, jobs, workers, name)
         scores = [page_scores(truth[k]["articleBody"], t) for k, t in zip(keys, texts, strict=True)]
         results[name] = {"metrics": aggregate(scores), "pages": {k: s for k, s in zip(keys, scores, strict=True)}}
@@ -77,7 +80,15 @@ def report(outcome: dict, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return quality_benchmark_main("bench.extraction", __doc__, "the benchmark folder (ground-truth.json and html/)", "docs/BENCHMARK-extraction.md", evaluate, report, argv)
+    return quality_benchmark_main(
+        "bench.extraction",
+        __doc__,
+        "the benchmark folder (ground-truth.json and html/)",
+        "docs/BENCHMARK-extraction.md",
+        evaluate,
+        report,
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -30,23 +30,38 @@ FIELDS = ("title", "date", "authors")
 #: Expected values we believe are wrong, by page and field, with why (checked against the page
 #: itself): that field of that page is reported apart instead of matched.
 DISPUTED: dict[str, dict[str, str]] = {
-    "de/KlasseGegenKlasse_2026_01_07.html": {"date": "expected 2026-06-01 is five months after the page was "
-        "crawled (2026-01-07); the page says 6 January 2026: day and month swapped"},
-    "tr/AnadoluAjansi_2025_04_05.html": {"date": "expected 2025-05-04 is a month after the page was crawled "
-        "(2025-04-05); the page says 5 April 2025: day and month swapped"},
+    "de/KlasseGegenKlasse_2026_01_07.html": {
+        "date": "expected 2026-06-01 is five months after the page was "
+        "crawled (2026-01-07); the page says 6 January 2026: day and month swapped"
+    },
+    "tr/AnadoluAjansi_2025_04_05.html": {
+        "date": "expected 2025-05-04 is a month after the page was crawled "
+        "(2025-04-05); the page says 5 April 2025: day and month swapped"
+    },
     "de/NTV_2024_08_05.html": {"authors": "expected include 'Lille', the article's dateline (a city), not a person"},
-    "de/JungeWelt_2026_05_18.html": {"authors": "expected include 'Nairobi', the dateline of the byline "
-        "'Anna Martel und Lea Wagner, Nairobi' (a city), not a person"},
-    "ch/SRF_2025_01_05.html": {"authors": "expected include 'Sweidah', the dateline of the byline 'Monika Bolliger "
-        "und Anna Trechsel, Sweidah' (a Syrian town the article reports from), not a person"},
-    "tw/TaipeiTimes_2024_10_15.html": {"authors": "expected 'AFP, MANILA' keeps the dateline (a city) in the "
-        "agency's credit"},
-    "fr/LeFigaro_2024_11_22.html": {"authors": "expected 'Le Figaro et AFP' is one credit naming two: the outlet "
-        "and an agency joined by 'et' (and), which the archive's rules split"},
-    "kr/HankookIlbo_2026_07_12.html": {"authors": "expected '박준석 기자 외 1명' keeps the job title (기자, reporter) "
-        "and 'and one other' in place of the second reporter, whom the page's JSON-LD names (김태연)"},
-    "us/RollingStone_2024_04_25.html": {"title": "expected mixes straight and curly quotes as no rendering on the "
-        "page does (og:title all straight, <h1> and JSON-LD all curly)"},
+    "de/JungeWelt_2026_05_18.html": {
+        "authors": "expected include 'Nairobi', the dateline of the byline "
+        "'Anna Martel und Lea Wagner, Nairobi' (a city), not a person"
+    },
+    "ch/SRF_2025_01_05.html": {
+        "authors": "expected include 'Sweidah', the dateline of the byline 'Monika Bolliger "
+        "und Anna Trechsel, Sweidah' (a Syrian town the article reports from), not a person"
+    },
+    "tw/TaipeiTimes_2024_10_15.html": {
+        "authors": "expected 'AFP, MANILA' keeps the dateline (a city) in the agency's credit"
+    },
+    "fr/LeFigaro_2024_11_22.html": {
+        "authors": "expected 'Le Figaro et AFP' is one credit naming two: the outlet "
+        "and an agency joined by 'et' (and), which the archive's rules split"
+    },
+    "kr/HankookIlbo_2026_07_12.html": {
+        "authors": "expected '박준석 기자 외 1명' keeps the job title (기자, reporter) "
+        "and 'and one other' in place of the second reporter, whom the page's JSON-LD names (김태연)"
+    },
+    "us/RollingStone_2024_04_25.html": {
+        "title": "expected mixes straight and curly quotes as no rendering on the "
+        "page does (og:title all straight, <h1> and JSON-LD all curly)"
+    },
 }
 
 
@@ -104,14 +119,20 @@ def ours(page: dict) -> dict:
     result = extract_article(_html(page["path"]), url=page["url"], fetched_at=fetched)
     fields = result.fields or {}
     credited = (fields.get("authors") or []) + (fields.get("organizations") or [])
-    return {"title": fields.get("title"), "authors": credited, "date": fields.get("published"),
-            "body": fields.get("text")}
+    return {
+        "title": fields.get("title"),
+        "authors": credited,
+        "date": fields.get("published"),
+        "body": fields.get("text"),
+    }
 
 
 def plain(page: dict) -> dict:
     import trafilatura
 
-    document = trafilatura.bare_extraction(_html(page["path"]), url=page["url"], with_metadata=True, include_comments=False)
+    document = trafilatura.bare_extraction(
+        _html(page["path"]), url=page["url"], with_metadata=True, include_comments=False
+    )
     if document is None:
         return {"title": None, "authors": [], "date": None, "body": None}
     authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
@@ -171,7 +192,10 @@ def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:
             "rates": {field: sum(s[field] for _, _, s in counted[field]) / len(counted[field]) for field in FIELDS},
             "counted": {field: len(counted[field]) for field in FIELDS},
             "body": aggregate([s["body"] for _, _, s in counted["body"]]),
-            "misses": {field: [(p["page"], p[field], o[field]) for p, o, s in counted[field] if not s[field]] for field in FIELDS},
+            "misses": {
+                field: [(p["page"], p[field], o[field]) for p, o, s in counted[field] if not s[field]]
+                for field in FIELDS
+            },
         }
     return {"pages": len(pages), "results": results}
 
@@ -190,16 +214,28 @@ def report(outcome: dict, command: str, show_misses: int = 15) -> str:
     ]
     for name, result in outcome["results"].items():
         r = result["rates"]
-        lines.append(f"| {name} | {r['title']:.1%} | {r['date']:.1%} | {r['authors']:.1%} | {result['body']['f1']:.3f} |")
+        lines.append(
+            f"| {name} | {r['title']:.1%} | {r['date']:.1%} | {r['authors']:.1%} | {result['body']['f1']:.3f} |"
+        )
     ours_result = list(outcome["results"].values())[-1]
     met = {field: ours_result["rates"][field] >= target for field, target in TARGETS.items() if field != "body_f1"}
     met["body_f1"] = ours_result["body"]["f1"] >= TARGETS["body_f1"]
-    lines += ["", "Targets: " + ", ".join(
-        f"{field} ≥ {target:.0%}" if field != "body_f1" else f"body F1 ≥ {target}" for field, target in TARGETS.items()
-    ) + " — " + ", ".join(f"{field} {'met' if ok else 'NOT met'}" for field, ok in met.items()) + "."]
+    lines += [
+        "",
+        "Targets: "
+        + ", ".join(
+            f"{field} ≥ {target:.0%}" if field != "body_f1" else f"body F1 ≥ {target}"
+            for field, target in TARGETS.items()
+        )
+        + " — "
+        + ", ".join(f"{field} {'met' if ok else 'NOT met'}" for field, ok in met.items())
+        + ".",
+    ]
     if DISPUTED:
         lines += ["", "Disputed expected values (not counted):", ""]
-        lines += [f"- `{page}` ({field}): {why}" for page, fields in sorted(DISPUTED.items()) for field, why in fields.items()]
+        lines += [
+            f"- `{page}` ({field}): {why}" for page, fields in sorted(DISPUTED.items()) for field, why in fields.items()
+        ]
     for field, misses in ours_result["misses"].items():
         lines += ["", f"Misses of the archive on {field} ({len(misses)}; first {min(len(misses), show_misses)}):", ""]
         lines += [f"- `{page}`: expected {exp!r}, got {got!r}" for page, exp, got in misses[:show_misses]]
@@ -207,7 +243,15 @@ def report(outcome: dict, command: str, show_misses: int = 15) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return quality_benchmark_main("bench.metadata", __doc__, "the fundus folder (fundus_html_to_expected.json and <country>/)", "docs/BENCHMARK-metadata.md", evaluate, report, argv)
+    return quality_benchmark_main(
+        "bench.metadata",
+        __doc__,
+        "the fundus folder (fundus_html_to_expected.json and <country>/)",
+        "docs/BENCHMARK-metadata.md",
+        evaluate,
+        report,
+        argv,
+    )
 
 
 if __name__ == "__main__":

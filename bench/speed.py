@@ -49,9 +49,24 @@ TARGETS = {
 }
 RSS_LIMIT_MB = 300
 COMMON = [
-    "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "DOWNLOAD_DELAY=0",
-    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False", "-s", "INCREMENTAL_ENABLED=False",
-    "-s", "LOG_LEVEL=INFO", "-s", "LOGSTATS_INTERVAL=0", "-s", "WARC_MAX_SIZE=2000000000",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "ROBOTSTXT_OBEY=False",
+    "-s",
+    "INCREMENTAL_ENABLED=False",
+    "-s",
+    "LOG_LEVEL=INFO",
+    "-s",
+    "LOGSTATS_INTERVAL=0",
+    "-s",
+    "WARC_MAX_SIZE=2000000000",
 ]
 
 
@@ -81,7 +96,9 @@ def serve(routes: dict, paths: list[str], ready, stop) -> None:
             host = f"http://{self.headers.get('Host')}"
             if self.path == "/sitemap.xml":
                 rows = "".join(f"<url><loc>{host}{p}</loc></url>" for p in paths)
-                body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</urlset>'
+                body = (
+                    f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</urlset>'
+                )
                 return self._send(body.encode(), "application/xml", gzipped=False)
             if self.path == "/feed.xml":
                 items = "".join(f"<item><title>{p}</title><link>{host}{p}</link></item>" for p in paths[:50])
@@ -163,8 +180,14 @@ def run(args: list[str], watch_rss: bool = False) -> dict:
     """One scrapy command; its wall time, the crawl's own elapsed time, and peak RSS of its tree."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=PROJECT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     peak = 0
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
@@ -229,8 +252,9 @@ def measure(source: Path, count: int, rss_counts: list[int], workdir: Path, repe
         for i in tqdm(range(repeat), desc="rounds", unit="round"):
             for name, extra in configs.items():
                 archive = workdir / f"{name}-{i}"
-                runs.setdefault(name, []).append(run(["crawl", "feed", *discovery, *COMMON, *extra,
-                                                      "-s", f"ARCHIVE_DIR={archive}"]))
+                runs.setdefault(name, []).append(
+                    run(["crawl", "feed", *discovery, *COMMON, *extra, "-s", f"ARCHIVE_DIR={archive}"])
+                )
                 if name != "full" or i > 0:
                     shutil.rmtree(archive, ignore_errors=True)
             out = workdir / "extracted.jsonl"
@@ -241,9 +265,23 @@ def measure(source: Path, count: int, rss_counts: list[int], workdir: Path, repe
             runs.setdefault("extract", []).append(outcome)
             for name, extra in (("replay_off", ["-s", "EXTRACTION_ENABLED=False"]), ("replay_on", [])):
                 archive = workdir / f"{name}-{i}"
-                runs.setdefault(name, []).append(run(["crawl", "feed", *discovery, *COMMON, *extra,
-                                                      "-s", f"REPLAY_WARC={warcs}", "-s", "TEXT_FILES_ENABLED=False",
-                                                      "-s", f"ARCHIVE_DIR={archive}"]))
+                runs.setdefault(name, []).append(
+                    run(
+                        [
+                            "crawl",
+                            "feed",
+                            *discovery,
+                            *COMMON,
+                            *extra,
+                            "-s",
+                            f"REPLAY_WARC={warcs}",
+                            "-s",
+                            "TEXT_FILES_ENABLED=False",
+                            "-s",
+                            f"ARCHIVE_DIR={archive}",
+                        ]
+                    )
+                )
                 shutil.rmtree(archive, ignore_errors=True)
             loop = trafilatura_loop(source, count)
             runs.setdefault("trafilatura_loop", []).append({"wall": loop, "elapsed": loop})
@@ -255,7 +293,11 @@ def measure(source: Path, count: int, rss_counts: list[int], workdir: Path, repe
             discovery = ["-a", f"url={site.base}/sitemap.xml"]
             archive = workdir / f"rss-{n}"
             outcome = run(["crawl", "feed", *discovery, *COMMON, "-s", f"ARCHIVE_DIR={archive}"], watch_rss=True)
-            results["rss"][n] = {"peak_rss": outcome["peak_rss"], "items": outcome["items"], "elapsed": outcome["elapsed"]}
+            results["rss"][n] = {
+                "peak_rss": outcome["peak_rss"],
+                "items": outcome["items"],
+                "elapsed": outcome["elapsed"],
+            }
             shutil.rmtree(archive, ignore_errors=True)
     for value in results.values():
         if isinstance(value, dict):
@@ -291,26 +333,35 @@ def report(results: dict, command: str) -> str:
         "| run | seconds | pages/s | items |",
         "|---|---|---|---|",
     ]
-    for key, label in (("bare", "bare crawl (no capture, no extraction)"), ("capture", "capture only (WARC)"),
-                       ("full", "full pipeline (capture, extraction, items, text files)"),
-                       ("extract", "`scrapy extract` over the full run's WARC (wall, incl. start-up)"),
-                       ("replay_off", "replay of the WARC, extraction off"), ("replay_on", "replay of the WARC, extraction on")):
+    for key, label in (
+        ("bare", "bare crawl (no capture, no extraction)"),
+        ("capture", "capture only (WARC)"),
+        ("full", "full pipeline (capture, extraction, items, text files)"),
+        ("extract", "`scrapy extract` over the full run's WARC (wall, incl. start-up)"),
+        ("replay_off", "replay of the WARC, extraction off"),
+        ("replay_on", "replay of the WARC, extraction on"),
+    ):
         seconds = results[key]["wall"] if key == "extract" else results[key]["elapsed"]
         lines.append(f"| {label} | {seconds:.1f} | {n / seconds:.1f} | {results[key].get('items', '')} |")
     loop = results["trafilatura_loop"]["wall"]
     lines.append(f"| plain `trafilatura.extract` loop, one process | {loop:.1f} | {n / loop:.1f} | |")
     lines += ["", "| ratio (same run) | measured | target | |", "|---|---|---|---|"]
-    for key, label in (("full_vs_trafilatura", "full pipeline / trafilatura loop"),
-                       ("capture_vs_bare", "capture only / bare crawl"),
-                       ("extract_vs_trafilatura", "`scrapy extract` / trafilatura loop"),
-                       ("replay_off_vs_bare", "replay (extraction off) / bare crawl"),
-                       ("replay_on_vs_full", "replay (extraction on) / full pipeline")):
+    for key, label in (
+        ("full_vs_trafilatura", "full pipeline / trafilatura loop"),
+        ("capture_vs_bare", "capture only / bare crawl"),
+        ("extract_vs_trafilatura", "`scrapy extract` / trafilatura loop"),
+        ("replay_off_vs_bare", "replay (extraction off) / bare crawl"),
+        ("replay_on_vs_full", "replay (extraction on) / full pipeline"),
+    ):
         target = TARGETS.get(key)
         verdict = "" if target is None else ("met" if r[key] >= target else "**NOT met**")
         lines.append(f"| {label} | {r[key]:.2f}× | {f'≥ {target:.2f}×' if target else '–'} | {verdict} |")
     if results["rss"]:
-        lines += ["", "| peak memory (PSS) of the full pipeline's process tree: crawler, fork server, extraction workers | MB | items |",
-                  "|---|---|---|"]
+        lines += [
+            "",
+            "| peak memory (PSS) of the full pipeline's process tree: crawler, fork server, extraction workers | MB | items |",
+            "|---|---|---|",
+        ]
         by_n = sorted(results["rss"].items(), key=lambda kv: int(kv[0]))
         for n_rss, value in by_n:
             lines.append(f"| N = {n_rss} | {value['peak_rss'] / 2**20:.0f} | {value['items']} |")
@@ -318,10 +369,15 @@ def report(results: dict, command: str) -> str:
         if len(sizes) >= 2:
             growth = sizes[-1] / sizes[0] - 1
             ok = sizes[-1] <= RSS_LIMIT_MB and growth <= 0.2
-            lines.append(f"\nTarget: ≤ {RSS_LIMIT_MB} MB at the largest N and within 20% of the smallest: "
-                         f"{'met' if ok else '**NOT met**'} ({sizes[-1]:.0f} MB, {growth:+.0%}).")
-    lines += ["", "What the figures mean, how they vary from run to run on this shared machine, and what was",
-              "changed to get them: [`docs/SPEED-NOTES.md`](SPEED-NOTES.md) (kept by hand; this file is regenerated)."]
+            lines.append(
+                f"\nTarget: ≤ {RSS_LIMIT_MB} MB at the largest N and within 20% of the smallest: "
+                f"{'met' if ok else '**NOT met**'} ({sizes[-1]:.0f} MB, {growth:+.0%})."
+            )
+    lines += [
+        "",
+        "What the figures mean, how they vary from run to run on this shared machine, and what was",
+        "changed to get them: [`docs/SPEED-NOTES.md`](SPEED-NOTES.md) (kept by hand; this file is regenerated).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -329,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", type=Path, help="the article-extraction benchmark folder (its html/ pages)")
     parser.add_argument("--n", type=int, default=1000, help="pages per crawl")
-    parser.add_argument("--rss", default="1000,5000", help="N values for the peak-RSS runs (comma-separated; '' for none)")
+    parser.add_argument(
+        "--rss", default="1000,5000", help="N values for the peak-RSS runs (comma-separated; '' for none)"
+    )
     parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARKS.md"))
     parser.add_argument("--json", type=Path, help="also write the raw figures as JSON")
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the fastest counts")

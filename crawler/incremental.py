@@ -56,7 +56,11 @@ class IncrementalState:
         adapter = ItemAdapter(item)
         warc = adapter.get("warc") or {}
         self.open().add_revision(
-            adapter["url"], spider.name, adapter.get("fetched_at") or "", warc.get("record_id") or "", adapter.get("text") or ""
+            adapter["url"],
+            spider.name,
+            adapter.get("fetched_at") or "",
+            warc.get("record_id") or "",
+            adapter.get("text") or "",
         )
         self.mark(warc, "article")
 

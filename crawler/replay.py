@@ -192,7 +192,14 @@ class ReplayIndex:
         """A saved HTML page (plain or .gz) served as a capture of ``url``."""
         stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         capture = Capture(
-            date=stamp, url=url, path=path, offset=0, record_id="", record_type="file", status=200, mime="text/html",
+            date=stamp,
+            url=url,
+            path=path,
+            offset=0,
+            record_id="",
+            record_type="file",
+            status=200,
+            mime="text/html",
             warc_date=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         self._add(capture)
@@ -338,8 +345,11 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     def _read(self, capture: Capture, request: Request) -> tuple[ArchivedResponse, dict | None]:
         archived = self.index.load(capture)
         if self.decode:
-            archived = _decoded(archived, request.headers.get("Accept-Encoding") or b"",
-                                request.meta.get("download_maxsize", self.maxsize))
+            archived = _decoded(
+                archived,
+                request.headers.get("Accept-Encoding") or b"",
+                request.meta.get("download_maxsize", self.maxsize),
+            )
         return archived, self.index.archived_item(capture)
 
     async def download_request(self, request: Request) -> Response:
@@ -355,7 +365,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             archived, archived_item = await run_in_thread(self._read, capture, request)
         except Exception as exc:
             self.stats.inc_value("replay/error")
-            logger.error("Replay: cannot read %s from %s at offset %d: %s", request.url, capture.path, capture.offset, exc)
+            logger.error(
+                "Replay: cannot read %s from %s at offset %d: %s", request.url, capture.path, capture.offset, exc
+            )
             raise IgnoreRequest(str(exc)) from exc
         self.stats.inc_value("replay/hit")
         request.meta[WARC_META_KEY] = capture.ref()

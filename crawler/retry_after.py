@@ -47,6 +47,11 @@ class RetryAfterMiddleware:
                 if slot is not None and slot.delay < delay:
                     slot.delay = delay
                 self.crawler.stats.inc_value("retry_after/honoured")
-                logger.info("%s answered %d with Retry-After %s: waiting %.0f s before its next request",
-                            key, response.status, response.headers.get("Retry-After", b"").decode("latin-1"), delay)
+                logger.info(
+                    "%s answered %d with Retry-After %s: waiting %.0f s before its next request",
+                    key,
+                    response.status,
+                    response.headers.get("Retry-After", b"").decode("latin-1"),
+                    delay,
+                )
         return response

@@ -84,16 +84,15 @@ def text_hash(text: str) -> str:
 def revision_diff(previous: Revision, text: str, number: int, fetched_at: str) -> str:
     """The unified diff from a stored revision to the text of revision ``number``."""
     lines = difflib.unified_diff(
-        previous.text.splitlines(keepends=True), text.splitlines(keepends=True),
+        previous.text.splitlines(keepends=True),
+        text.splitlines(keepends=True),
         fromfile=f"{previous.url} (revision {previous.revision}, {previous.fetched_at})",
         tofile=f"{previous.url} (revision {number}, {fetched_at})",
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-_CAPTURE_COLUMNS = (
-    "url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest, etag, last_modified"
-)
+_CAPTURE_COLUMNS = "url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest, etag, last_modified"
 _REVISION_COLUMNS = "url, revision, spider, fetched_at, record_id, text_hash, text, diff"
 
 
@@ -118,13 +117,25 @@ class ArchiveState:
     def record_capture(self, capture: Capture) -> None:
         self.db.execute(
             f"INSERT INTO captures ({_CAPTURE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (capture.url, capture.spider, capture.fetched_at, capture.status, capture.record_type, capture.warc_file,
-             capture.warc_offset, capture.record_id, capture.payload_digest, capture.etag, capture.last_modified),
+            (
+                capture.url,
+                capture.spider,
+                capture.fetched_at,
+                capture.status,
+                capture.record_type,
+                capture.warc_file,
+                capture.warc_offset,
+                capture.record_id,
+                capture.payload_digest,
+                capture.etag,
+                capture.last_modified,
+            ),
         )
 
     def captures(self, url: str) -> list[Capture]:
         rows = self.db.execute(
-            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? ORDER BY fetched_at, id", (url,),
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? ORDER BY fetched_at, id",
+            (url,),
         ).fetchall()
         return [Capture(*row) for row in rows]
 
@@ -159,13 +170,15 @@ class ArchiveState:
     # -- revisions ------------------------------------------------------------------
     def last_revision(self, url: str) -> Revision | None:
         row = self.db.execute(
-            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision DESC LIMIT 1", (url,),
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision DESC LIMIT 1",
+            (url,),
         ).fetchone()
         return Revision(*row) if row else None
 
     def revisions(self, url: str) -> list[Revision]:
         rows = self.db.execute(
-            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision", (url,),
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision",
+            (url,),
         ).fetchall()
         return [Revision(*row) for row in rows]
 

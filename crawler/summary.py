@@ -30,7 +30,9 @@ def crawl_figures(stats: dict) -> dict[str, int]:
         "not_articles": get("articles/skipped", 0) + get("articles/not_text", 0),
         "short_or_empty": get("extract/short", 0) + get("extract/empty", 0),
         "extract_errors": get("extract/error", 0),
-        "http_errors": sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/") and k[-3] in "45"),
+        "http_errors": sum(
+            v for k, v in stats.items() if k.startswith("downloader/response_status_count/") and k[-3] in "45"
+        ),
         "errors": get("log_count/ERROR", 0),
         "warc_files": get("warc/files", 0),
         "warc_bytes": get("warc/bytes", 0),
@@ -66,7 +68,12 @@ class ArchiveProgress:
         f = crawl_figures(self.crawler.stats.get_stats())
         logger.info(
             "%s: %d pages, %d articles, %d not articles, %d errors, %s archived",
-            spider.name, f["pages"], f["articles"], f["not_articles"], f["errors"], human_bytes(f["warc_bytes"]),
+            spider.name,
+            f["pages"],
+            f["articles"],
+            f["not_articles"],
+            f["errors"],
+            human_bytes(f["warc_bytes"]),
         )
 
     def spider_closed(self, spider, reason) -> None:

@@ -195,7 +195,11 @@ class WarcCaptureMiddleware:
         logger.warning(
             "Response of %s is over DOWNLOAD_MAXSIZE (%s): its first %d bytes archived as truncated "
             "(WARC-Truncated: length, %s@%d); not processed further",
-            response.url, request.meta[_OVERSIZE_KEY], len(response.body), location.filename, location.offset,
+            response.url,
+            request.meta[_OVERSIZE_KEY],
+            len(response.body),
+            location.filename,
+            location.offset,
         )
         raise IgnoreRequest(f"over DOWNLOAD_MAXSIZE: {response.url}")
 
@@ -261,10 +265,17 @@ class WarcCaptureMiddleware:
         if self.incremental is not None:
             self.incremental.open().record_capture(
                 Capture(
-                    url=response.url, spider=name, fetched_at=date, status=response.status,
-                    record_type=record.rec_type, warc_file=location.filename, warc_offset=location.offset,
-                    record_id=record_id, payload_digest=digest,
-                    etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+                    url=response.url,
+                    spider=name,
+                    fetched_at=date,
+                    status=response.status,
+                    record_type=record.rec_type,
+                    warc_file=location.filename,
+                    warc_offset=location.offset,
+                    record_id=record_id,
+                    payload_digest=digest,
+                    etag=_header(response, "ETag"),
+                    last_modified=_header(response, "Last-Modified"),
                 )
             )
         self.stats.inc_value(f"warc/{record.rec_type}s")
@@ -275,9 +286,14 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("warc/truncated")
         logger.warning(
             "Connection lost after %d bytes of %s: archived as truncated (WARC-Truncated: disconnect, %s@%d)",
-            len(response.body), response.url, location.filename, location.offset,
+            len(response.body),
+            response.url,
+            location.filename,
+            location.offset,
         )
-        retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss", give_up_log_level=logging.ERROR)
+        retry = get_retry_request(
+            request, spider=self.crawler.spider, reason="dataloss", give_up_log_level=logging.ERROR
+        )
         if retry is None:
             raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
         return retry
@@ -306,7 +322,10 @@ class WarcCaptureMiddleware:
             payload=BytesIO(body),
             length=len(body),
             http_headers=request_http_headers(request),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")},
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
+            },
         )
         location, _ = writer.write(record, request_record)
         return record, location
@@ -316,15 +335,23 @@ class WarcCaptureMiddleware:
         if previous is not None and previous.payload_digest:
             if response.status == 304:
                 record = self.builder.create_revisit_record(
-                    response.url, previous.payload_digest, previous.url, previous.fetched_at,
-                    http_headers=http_headers, warc_headers_dict={**headers, "WARC-Refers-To": previous.record_id},
+                    response.url,
+                    previous.payload_digest,
+                    previous.url,
+                    previous.fetched_at,
+                    http_headers=http_headers,
+                    warc_headers_dict={**headers, "WARC-Refers-To": previous.record_id},
                 )
                 record.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
                 return record
             if payload_digest(response.body) == previous.payload_digest:
                 return self.builder.create_revisit_record(
-                    response.url, previous.payload_digest, previous.url, previous.fetched_at,
-                    http_headers=http_headers, warc_headers_dict={**headers, "WARC-Refers-To": previous.record_id},
+                    response.url,
+                    previous.payload_digest,
+                    previous.url,
+                    previous.fetched_at,
+                    http_headers=http_headers,
+                    warc_headers_dict={**headers, "WARC-Refers-To": previous.record_id},
                 )
         return self.builder.create_warc_record(
             response.url,

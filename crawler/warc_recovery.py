@@ -105,7 +105,10 @@ def recover_file(path: Path) -> Recovered | None:
     cut = size - good_end
     logger.warning(
         "Recovered %s left open by a crash: kept %d whole records (%d bytes), %s",
-        final, records, good_end, f"cut a torn tail of {cut} bytes" if cut else "nothing to cut",
+        final,
+        records,
+        good_end,
+        f"cut a torn tail of {cut} bytes" if cut else "nothing to cut",
     )
     return Recovered(final, records, good_end, size - good_end)
 

@@ -14,7 +14,11 @@ class JustTheNewsSpider(DrupalSpider):
     rules = DrupalSpider.rules.extend(
         body=".node__content .node__main_content .node__text .text-long",
         remove=(".facts-inside", ".membership-box", ".node__tabs", ".related-stories"),
-        drop_paragraphs=(r"The Facts Inside Our Reporter's Notebook", r"Unlock unlimited access", r"Support Just the News"),
+        drop_paragraphs=(
+            r"The Facts Inside Our Reporter's Notebook",
+            r"Unlock unlimited access",
+            r"Support Just the News",
+        ),
         title=".node__content .node__title h1",
         subtitle=".node__content .node__teaser",
         authors=".node__content .node__byline a",

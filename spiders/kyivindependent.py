@@ -11,12 +11,22 @@ class KyivIndependentSpider(NewsSitemapSpider):
     site = "https://kyivindependent.com"
     feeds = ("{site}/news-archive/rss/",)
     # Articles live at /<slug>/; section and utility pages do too, so they are excluded by name.
-    article_patterns = (r"^/(?!news-archive|tag|author|about|membership|support-us|page|rss|ukraine-war|opinion/?$)[a-z0-9-]{12,}/?$",)
+    article_patterns = (
+        r"^/(?!news-archive|tag|author|about|membership|support-us|page|rss|ukraine-war|opinion/?$)[a-z0-9-]{12,}/?$",
+    )
     paywall = "membership banner (articles free)"
     rules = PageRules(
         article="article.post",
         body="div.gh-content",
-        remove=(".membership-banner", ".kg-signup-card", ".post-share", ".related-posts", ".audio-player", "aside", "footer"),
+        remove=(
+            ".membership-banner",
+            ".kg-signup-card",
+            ".post-share",
+            ".related-posts",
+            ".audio-player",
+            "aside",
+            "footer",
+        ),
         drop_paragraphs=(r"This audio is created with AI assistance", r"Become a member", r"Gift membership"),
         title="h1.post-title",
         authors=".post-authors a",

@@ -42,11 +42,14 @@ def main(argv: list[str] | None = None) -> int:
         site = moscowtimes_site(server)
         with tempfile.TemporaryDirectory(prefix="kill-loop-") as tmp:
             archive = Path(tmp)
-            line = command("crawlall", "moscowtimes", "-a", f"site={site.base}", "-s", "RECHECK_INTERVAL_HOURS=0",
-                           archive=archive)
+            line = command(
+                "crawlall", "moscowtimes", "-a", f"site={site.base}", "-s", "RECHECK_INTERVAL_HOURS=0", archive=archive
+            )
             for number in range(args.kills):
                 site.delay = rng.choice([0.0, 0.05, 0.2])
-                proc = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                proc = subprocess.Popen(
+                    line, cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
                 time.sleep(rng.uniform(0.5, 4.0))
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
@@ -55,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             final = subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True)
             problems = check(archive)
             texts = len(list((archive / "text").rglob("*.md")))
-            print(f"final run exit {final.returncode}; {texts} text files; "
-                  f"{len(list((archive / 'warc').rglob('*.warc.gz')))} WARC files")
+            print(
+                f"final run exit {final.returncode}; {texts} text files; "
+                f"{len(list((archive / 'warc').rglob('*.warc.gz')))} WARC files"
+            )
             for problem in problems:
                 print("PROBLEM:", problem)
             if final.returncode != 0 or problems or texts < 3:

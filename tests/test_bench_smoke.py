@@ -17,6 +17,11 @@ def test_speed_benchmark_runs_end_to_end(tmp_path):
     assert results["full"]["items"] == 12 and results["extract"]["items"] == 12
     assert results["replay_on"]["items"] == 12 and results["replay_off"]["items"] == 0
     assert results["bare"]["responses"] >= 12 and results["rss"][12]["peak_rss"] > 10 * 2**20
-    assert set(ratios(results)) >= {"full_vs_trafilatura", "capture_vs_bare", "extract_vs_trafilatura", "replay_off_vs_bare"}
+    assert set(ratios(results)) >= {
+        "full_vs_trafilatura",
+        "capture_vs_bare",
+        "extract_vs_trafilatura",
+        "replay_off_vs_bare",
+    }
     text = report(results, "python -m bench.speed (smoke)")
     assert "| full pipeline / trafilatura loop |" in text and "peak memory (PSS)" in text

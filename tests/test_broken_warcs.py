@@ -14,8 +14,12 @@ GOOD = ["example.warc.gz", "example-iana.org-chunked.warc"]
 NO_RESPONSES = ["example-space-in-target-uri.warc.gz", "gzip_extra_sl.warc.gz"]
 #: Damaged after its last whole record (warcio warns of bytes that follow it): the record is served.
 TRAILING_DAMAGE = ["example-trunc.warc"]
-BROKEN = ["example-bad.warc.gz.bad", "clipped.warc.gz", "example-wrong-chunks.warc.gz",
-          "example-bad-non-chunked.warc.gz"]
+BROKEN = [
+    "example-bad.warc.gz.bad",
+    "clipped.warc.gz",
+    "example-wrong-chunks.warc.gz",
+    "example-bad-non-chunked.warc.gz",
+]
 
 
 def served(index: ReplayIndex) -> tuple[int, list[str]]:

@@ -41,8 +41,9 @@ def line(site, archive: Path, *extra: str) -> list[str]:
 
 
 def crash_line(site, archive: Path, point: str, after: int) -> list[str]:
-    return line(site, archive, "-s", f"EXTENSIONS={CRASH_EXTENSION}", "-s", f"CRASH_POINT={point}",
-                "-s", f"CRASH_AFTER={after}")
+    return line(
+        site, archive, "-s", f"EXTENSIONS={CRASH_EXTENSION}", "-s", f"CRASH_POINT={point}", "-s", f"CRASH_AFTER={after}"
+    )
 
 
 def run(argv: list[str]) -> subprocess.CompletedProcess:
@@ -89,8 +90,9 @@ def test_killed_mid_text_file(site, tmp_path):
 def test_killed_mid_response(site, tmp_path):
     held = sorted(expected_items(site.base))[1]
     half_sent, release = site.hold_midway(held)
-    victim = subprocess.Popen(line(site, tmp_path), cwd=PROJECT, env=ENV,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen(
+        line(site, tmp_path), cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         assert half_sent.wait(90), "the crawl never reached the held page"
         victim.send_signal(signal.SIGKILL)
@@ -105,6 +107,10 @@ def test_killed_mid_response(site, tmp_path):
     before = [h.get_header("WARC-Target-URI") for p in warc_dir.glob("*.open") for _, h, _, _ in records(p)]
     assert held_url not in before, "half a response was archived as if whole"
     assert_whole_after_next_run(site, tmp_path)
-    archived = [h.get_header("WARC-Target-URI") for p in warc_dir.glob("*.warc.gz") for k, h, _, _ in records(p)
-                if k == "response"]
+    archived = [
+        h.get_header("WARC-Target-URI")
+        for p in warc_dir.glob("*.warc.gz")
+        for k, h, _, _ in records(p)
+        if k == "response"
+    ]
     assert held_url in archived, "the page cut off by the kill was fetched again"

@@ -36,7 +36,9 @@ def test_saved_html_pages_take_their_url_from_the_page(tmp_path):
     assert run.returncode == 0, run.log
     (item,) = map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())
     (want,) = expected("svoboda").values()
-    assert item["outlet"] == "svoboda" and {k: item[k] for k in want if k != "outlet"} == {k: v for k, v in want.items() if k != "outlet"}
+    assert item["outlet"] == "svoboda" and {k: item[k] for k in want if k != "outlet"} == {
+        k: v for k, v in want.items() if k != "outlet"
+    }
 
 
 def test_unknown_domains_get_generic_extraction(tmp_path):

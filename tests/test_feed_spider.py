@@ -39,7 +39,8 @@ def feed_site(tmp_path_factory):
         '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
         "<item><title>no link at all</title></item>"
         "<item><title>fine</title><link>http://www.example.com/fine</link></item>"
-        "<item><title>cut off", encoding="utf-8",
+        "<item><title>cut off",
+        encoding="utf-8",
     )
     site.add("/broken.rss", broken, "application/rss+xml")
     site.add("/fine", pages[3])
@@ -47,19 +48,34 @@ def feed_site(tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize(("source", "article"), [
-    ("/feed.rss", "/blog/post/1"), ("/feed.atom", "/2003/12/13/atom03"),
-    ("/sitemap-news.xml", "/business/article55.html"), ("/broken.rss", "/fine"),
-])
+@pytest.mark.parametrize(
+    ("source", "article"),
+    [
+        ("/feed.rss", "/blog/post/1"),
+        ("/feed.atom", "/2003/12/13/atom03"),
+        ("/sitemap-news.xml", "/business/article55.html"),
+        ("/broken.rss", "/fine"),
+    ],
+)
 def test_any_feed_or_sitemap_archives_its_articles_and_replays(feed_site, tmp_path, source, article):
-    run = scrapy("crawl", "feed", "-a", f"url={feed_site.base}{source}", archive=tmp_path, items=tmp_path / "items.jsonl")
+    run = scrapy(
+        "crawl", "feed", "-a", f"url={feed_site.base}{source}", archive=tmp_path, items=tmp_path / "items.jsonl"
+    )
     assert run.returncode == 0, run.log
     urls = {item["url"] for item in run.items}
     assert feed_site.base + article in urls
     (item,) = [i for i in run.items if i["url"] == feed_site.base + article]
     assert item["outlet"] == "feed" and item["title"] and len(item["text"].split()) > 50
-    replay = scrapy("crawl", "feed", "-a", f"url={feed_site.base}{source}", "-s", f"REPLAY_WARC={tmp_path / 'warc'}",
-                    archive=tmp_path / "replay", items=tmp_path / "replay.jsonl")
+    replay = scrapy(
+        "crawl",
+        "feed",
+        "-a",
+        f"url={feed_site.base}{source}",
+        "-s",
+        f"REPLAY_WARC={tmp_path / 'warc'}",
+        archive=tmp_path / "replay",
+        items=tmp_path / "replay.jsonl",
+    )
     assert replay.returncode == 0 and replay.items == run.items
     if source == "/broken.rss":
         assert "malformed" in run.log or "skipped" in run.log

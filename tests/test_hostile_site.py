@@ -18,7 +18,9 @@ from crawler.replay import ReplayIndex
 from tests.support.run import scrapy
 from tests.support.warcs import records, warcio_check
 
-GOOD = gzip.decompress(sorted((Path(__file__).parent / "fixtures" / "benchmark_slice" / "html").glob("*.gz"))[0].read_bytes())
+GOOD = gzip.decompress(
+    sorted((Path(__file__).parent / "fixtures" / "benchmark_slice" / "html").glob("*.gz"))[0].read_bytes()
+)
 HUGE = b"<html><body>" + b"<p>word </p>" * 120_000 + b"</body></html>"  # 1.4 MB, over the test's 1 MB limit
 LONG_SLUG = "/" + "очень-длинный-заголовок-" * 12 + "статьи"
 
@@ -69,14 +71,20 @@ def handlers() -> dict:
         "/binary": lambda r: Response(os.urandom(20_000), content_type="text/html"),
         "/mixed-encoding": lambda r: Response(
             GOOD.decode("utf-8", "replace").encode("cp1251", "replace") + "Ещё текст".encode(),
-            content_type="text/html; charset=utf-8"),
+            content_type="text/html; charset=utf-8",
+        ),
         "/huge": lambda r: Response(HUGE, content_type="text/html"),
         # No Content-Length: the size shows only as the bytes come.
-        "/huge-streamed": lambda r: Response((HUGE[i:i + 65536] for i in range(0, len(HUGE), 65536)),
-                                             content_type="text/html"),
+        "/huge-streamed": lambda r: Response(
+            (HUGE[i : i + 65536] for i in range(0, len(HUGE), 65536)), content_type="text/html"
+        ),
         "/bomb": lambda r: Response(bomb, headers={"Content-Encoding": "gzip"}, content_type="text/html"),
-        "/truncated-gzip": lambda r: Response(gzip.compress(GOOD)[:5000], headers={"Content-Encoding": "gzip"}, content_type="text/html"),
-        "/malformed": lambda r: Response(GOOD.replace(b"</p>", b"").replace(b"</div>", b"<div>", 3) + b"<<<>>", content_type="text/html"),
+        "/truncated-gzip": lambda r: Response(
+            gzip.compress(GOOD)[:5000], headers={"Content-Encoding": "gzip"}, content_type="text/html"
+        ),
+        "/malformed": lambda r: Response(
+            GOOD.replace(b"</p>", b"").replace(b"</div>", b"<div>", 3) + b"<<<>>", content_type="text/html"
+        ),
         "/loop-a": lambda r: Response("", status=302, headers={"Location": "/loop-b"}),
         "/loop-b": lambda r: Response("", status=302, headers={"Location": "/loop-a"}),
         "/busy": busy_then_fine,
@@ -86,8 +94,9 @@ def handlers() -> dict:
         "/ftp": lambda r: Response("", status=302, headers={"Location": "ftp://files.invalid/story.txt"}),
         "/good": lambda r: Response(GOOD, content_type="text/html; charset=utf-8"),
         # A site that hands out a session cookie and asks for credentials: never sent back.
-        "/sets-cookie": lambda r: Response(GOOD, content_type="text/html; charset=utf-8",
-                                           headers={"Set-Cookie": "session=s3cr3t; Path=/"}),
+        "/sets-cookie": lambda r: Response(
+            GOOD, content_type="text/html; charset=utf-8", headers={"Set-Cookie": "session=s3cr3t; Path=/"}
+        ),
         "/login-required": lambda r: Response("login", status=401, headers={"WWW-Authenticate": 'Basic realm="x"'}),
         "/reset": lambda r: reset(r),
         "/reset-mid-body": lambda r: reset(r, GOOD[:20_000], declared=len(GOOD)),
@@ -115,11 +124,27 @@ def hostile(tmp_path_factory):
     base = server.url_for("").rstrip("/")
     links = [p for p in routes if not p.startswith("/loop-b")]
     feed = "".join(f"<item><title>{p}</title><link>{base}{p}</link></item>" for p in links)
-    routes["/feed.xml"] = lambda r: Response(f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{feed}</channel></rss>',
-                                             content_type="application/rss+xml")
+    routes["/feed.xml"] = lambda r: Response(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{feed}</channel></rss>',
+        content_type="application/rss+xml",
+    )
     archive = tmp_path_factory.mktemp("hostile")
-    run = scrapy("crawl", "feed", "-a", f"url={base}/feed.xml", "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "DOWNLOAD_TIMEOUT=1",
-                 "-s", "RETRY_TIMES=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", archive=archive, items=archive / "items.jsonl")
+    run = scrapy(
+        "crawl",
+        "feed",
+        "-a",
+        f"url={base}/feed.xml",
+        "-s",
+        "DOWNLOAD_MAXSIZE=1000000",
+        "-s",
+        "DOWNLOAD_TIMEOUT=1",
+        "-s",
+        "RETRY_TIMES=1",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        archive=archive,
+        items=archive / "items.jsonl",
+    )
     (archive / "crawl.log").write_text(run.log, encoding="utf-8")
     run.received_headers = received_headers
     yield base, seen, archive, run
@@ -158,15 +183,30 @@ def test_broken_pages_get_a_clear_log_line(hostile):
     assert "answered 429 with Retry-After 1: waiting 1 s before its next request" in log
     assert "/slow" in log and ("TimeoutError" in log or "took longer than" in log)
     for huge in ("/huge", "/huge-streamed"):
-        assert re.search(rf"Response of {base}{huge} is over DOWNLOAD_MAXSIZE \(.*\): its first \d+ bytes archived as "
-                         r"truncated \(WARC-Truncated: length", log), huge
+        assert re.search(
+            rf"Response of {base}{huge} is over DOWNLOAD_MAXSIZE \(.*\): its first \d+ bytes archived as "
+            r"truncated \(WARC-Truncated: length",
+            log,
+        ), huge
 
 
 def test_every_response_received_is_in_the_warc(hostile):
     base, seen, archive, run = hostile
     found = archived(archive)
-    for path in ("/empty", "/binary", "/mixed-encoding", "/bomb", "/truncated-gzip", "/malformed", "/loop-a", "/loop-b",
-                 "/unavailable", "/elsewhere", "/ftp", "/good"):
+    for path in (
+        "/empty",
+        "/binary",
+        "/mixed-encoding",
+        "/bomb",
+        "/truncated-gzip",
+        "/malformed",
+        "/loop-a",
+        "/loop-b",
+        "/unavailable",
+        "/elsewhere",
+        "/ftp",
+        "/good",
+    ):
         assert base + path in found, path
     assert found[base + "/busy"] == ["429", "200"]
     busy = [t for path, t in seen if path == "/busy"]
@@ -256,6 +296,9 @@ def test_no_cookie_or_credential_is_ever_sent_or_archived(hostile):
             info = payload.decode("utf-8").lower()
             assert "cookie" not in info and "password" not in info and "authorization" not in info
     # What the server sent is archived as sent, Set-Cookie included: it is part of the response.
-    cookies = [http.get_header("Set-Cookie") for kind, headers, http, _ in archive_records(archive)
-               if kind == "response" and headers.get_header("WARC-Target-URI") == base + "/sets-cookie"]
+    cookies = [
+        http.get_header("Set-Cookie")
+        for kind, headers, http, _ in archive_records(archive)
+        if kind == "response" and headers.get_header("WARC-Target-URI") == base + "/sets-cookie"
+    ]
     assert cookies == ["session=s3cr3t; Path=/"]

@@ -29,8 +29,14 @@ def isw_site(tmp_path):
 def test_a_600_second_crawl_delay_holds_the_next_request_back(isw_site, tmp_path):
     site, args = isw_site
     assert "Crawl-delay: 600" in (FIXTURES / "isw" / "site" / "robots.txt").read_text()
-    proc = subprocess.Popen(command("crawl", "isw", *args, archive=tmp_path), cwd=PROJECT, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        command("crawl", "isw", *args, archive=tmp_path),
+        cwd=PROJECT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     time.sleep(6)  # a crawl that ignored the delay would have fetched the sitemaps and the article by now
     proc.kill()
     log, _ = proc.communicate(timeout=30)

@@ -50,8 +50,13 @@ def replay(crawl, mt_site, tmp_path_factory):
     target = tmp_path_factory.mktemp("mt-replay")
     before = len(mt_site.requests)
     run = scrapy(
-        "crawl", "moscowtimes", *spider_args(mt_site), "-s", f"REPLAY_WARC={archive / 'warc'}",
-        archive=target, items=target / "items.jsonl",
+        "crawl",
+        "moscowtimes",
+        *spider_args(mt_site),
+        "-s",
+        f"REPLAY_WARC={archive / 'warc'}",
+        archive=target,
+        items=target / "items.jsonl",
     )
     assert run.returncode == 0, run.log
     assert len(mt_site.requests) == before, "replay touched the network"
@@ -116,8 +121,15 @@ def test_records_carry_wire_bytes_digests_and_links(crawl, mt_site):
     kind, info, _, payload = recs[0]
     assert kind == "warcinfo"
     fields = payload.decode()
-    for needle in ("software: defense-news-archive/", "scrapy/", "warcio/", "isPartOf: moscowtimes",
-                   "http-header-user-agent: defense-news-archive/", "robots: obey", "format: WARC File Format 1.1"):
+    for needle in (
+        "software: defense-news-archive/",
+        "scrapy/",
+        "warcio/",
+        "isPartOf: moscowtimes",
+        "http-header-user-agent: defense-news-archive/",
+        "robots: obey",
+        "format: WARC File Format 1.1",
+    ):
         assert needle in fields
     responses = {h.get_header("WARC-Record-ID"): (h, http, body) for k, h, http, body in recs if k == "response"}
     requests = [(h, http) for k, h, http, _ in recs if k == "request"]

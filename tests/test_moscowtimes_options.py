@@ -17,8 +17,15 @@ A90011 = "/2025/03/14/why-the-military-hotline-still-matters-a90011"
 
 def test_since_prunes_sitemap_files_and_old_entries(mt_site, tmp_path):
     start = len(mt_site.requests)
-    run = scrapy("crawl", "moscowtimes", *spider_args(mt_site), "-a", "since=2024-01-01",
-                 archive=tmp_path, items=tmp_path / "items.jsonl")
+    run = scrapy(
+        "crawl",
+        "moscowtimes",
+        *spider_args(mt_site),
+        "-a",
+        "since=2024-01-01",
+        archive=tmp_path,
+        items=tmp_path / "items.jsonl",
+    )
     assert run.returncode == 0, run.log
     fetched = [r.path for r in mt_site.requests[start:]]
     assert "/sitemap/2021-11.xml" not in fetched and "/sitemap/2024-12.xml" in fetched
@@ -28,7 +35,9 @@ def test_since_prunes_sitemap_files_and_old_entries(mt_site, tmp_path):
 
 def test_url_argument_fetches_just_those_articles(mt_site, tmp_path):
     start = len(mt_site.requests)
-    run = scrapy("crawl", "moscowtimes", "-a", f"url={mt_site.base}{A87242}", archive=tmp_path, items=tmp_path / "items.jsonl")
+    run = scrapy(
+        "crawl", "moscowtimes", "-a", f"url={mt_site.base}{A87242}", archive=tmp_path, items=tmp_path / "items.jsonl"
+    )
     assert run.returncode == 0, run.log
     assert sorted(r.path for r in mt_site.requests[start:]) == sorted(["/robots.txt", A87242])
     assert [i["url"] for i in run.items] == [mt_site.base + A87242]
@@ -40,8 +49,16 @@ def test_replay_miss_is_an_error_line_and_a_stat_and_the_crawl_goes_on(mt_site, 
     start = len(mt_site.requests)
     second = tmp_path / "second"
     urls = f"{mt_site.base}{A75651},{mt_site.base}{A87242}"
-    run = scrapy("crawl", "moscowtimes", "-a", f"url={urls}", "-s", f"REPLAY_WARC={first / 'warc'}",
-                 archive=second, items=second / "items.jsonl")
+    run = scrapy(
+        "crawl",
+        "moscowtimes",
+        "-a",
+        f"url={urls}",
+        "-s",
+        f"REPLAY_WARC={first / 'warc'}",
+        archive=second,
+        items=second / "items.jsonl",
+    )
     assert run.returncode == 0, run.log
     assert len(mt_site.requests) == start, "a replay miss went to the network"
     assert f"ERROR: Replay: not in the archive: GET {mt_site.base}{A75651}" in run.log

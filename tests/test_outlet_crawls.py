@@ -18,8 +18,19 @@ from tests.support.site import manifest_site
 from tests.support.warcs import records, warc_files, warcio_check
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SPIDERS = ["rferl", "svoboda", "radiosvoboda", "currenttime", "justthenews", "breakingdefense", "thedefensepost",
-           "warontherocks", "defensenews", "kyivindependent", "meduza"]  # isw: test_isw_crawl_delay.py
+SPIDERS = [
+    "rferl",
+    "svoboda",
+    "radiosvoboda",
+    "currenttime",
+    "justthenews",
+    "breakingdefense",
+    "thedefensepost",
+    "warontherocks",
+    "defensenews",
+    "kyivindependent",
+    "meduza",
+]  # isw: test_isw_crawl_delay.py
 #: What each platform must have been discovered through (beyond the Pangea services, checked below).
 SOURCES = {
     "justthenews": {"/rss.xml"},
@@ -43,7 +54,9 @@ def outlet(request, tmp_path_factory):
     crawl = scrapy("crawl", name, *args, archive=archive, items=archive / "items.jsonl")
     requests_after_crawl = len(site.requests)
     target = tmp_path_factory.mktemp(f"{name}-replay")
-    replay = scrapy("crawl", name, *args, "-s", f"REPLAY_WARC={archive / 'warc'}", archive=target, items=target / "items.jsonl")
+    replay = scrapy(
+        "crawl", name, *args, "-s", f"REPLAY_WARC={archive / 'warc'}", archive=target, items=target / "items.jsonl"
+    )
     yield name, site, archive, crawl, target, replay, requests_after_crawl
     server.stop()
 

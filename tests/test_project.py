@@ -30,7 +30,9 @@ def test_outlets_table_is_current():
 
 
 def test_requirements_are_pinned():
-    lines = [line for line in (PROJECT / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")]
+    lines = [
+        line for line in (PROJECT / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")
+    ]
     assert all("==" in line for line in lines)
     names = {line.split("==")[0].lower().replace("_", "-") for line in lines}
     for needed in ("scrapy", "trafilatura", "warcio", "itemadapter", "pytest-httpserver", "lxml-html-clean", "extruct"):
@@ -38,8 +40,14 @@ def test_requirements_are_pinned():
 
 
 def test_the_demo_replays_the_bundled_sample_into_the_expected_items(tmp_path):
-    run = scrapy("crawl", "moscowtimes", "-s", "REPLAY_WARC=samples/moscowtimes-sample.warc.gz",
-                 archive=tmp_path, items=tmp_path / "items.jsonl")
+    run = scrapy(
+        "crawl",
+        "moscowtimes",
+        "-s",
+        "REPLAY_WARC=samples/moscowtimes-sample.warc.gz",
+        archive=tmp_path,
+        items=tmp_path / "items.jsonl",
+    )
     assert run.returncode == 0, run.log
     expected = json.loads((FIXTURES / "expected.json").read_text())
     got = {item["url"]: item for item in run.items}

@@ -17,7 +17,11 @@ def write_capture(writer, url, body, date, status="200 OK", encoding=None):
         headers.append(("Content-Encoding", encoding))
     http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
     record = writer.builder.create_warc_record(
-        url, "response", payload=BytesIO(body), length=len(body), http_headers=http,
+        url,
+        "response",
+        payload=BytesIO(body),
+        length=len(body),
+        http_headers=http,
         warc_headers_dict={"WARC-Date": date},
     )
     writer.write(record)
@@ -29,14 +33,20 @@ def build(tmp_path):
     write_capture(writer, "https://example.org/a", b"<p>first</p>", "2024-01-01T00:00:00Z")
     write_capture(writer, "https://example.org/a", b"<p>second</p>", "2024-06-01T00:00:00Z")
     write_capture(writer, "https://example.org/a", b"<p>third</p>", "2025-01-01T00:00:00Z")
-    first = write_capture(writer, "https://example.org/z", gzip.compress(b"<p>zipped</p>"), "2024-01-01T00:00:00Z", encoding="gzip")
+    first = write_capture(
+        writer, "https://example.org/z", gzip.compress(b"<p>zipped</p>"), "2024-01-01T00:00:00Z", encoding="gzip"
+    )
     # A later identical payload, archived as a revisit (identical-payload-digest).
     revisit = writer.builder.create_revisit_record(
         "https://example.org/z",
         first.rec_headers.get_header("WARC-Payload-Digest"),
         "https://example.org/z",
         "2024-01-01T00:00:00Z",
-        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"), ("X-Later", "yes")], protocol="HTTP/1.1"),
+        http_headers=StatusAndHeaders(
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"), ("X-Later", "yes")],
+            protocol="HTTP/1.1",
+        ),
         warc_headers_dict={"WARC-Date": "2024-02-01T00:00:00Z"},
     )
     writer.write(revisit)
@@ -93,16 +103,21 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
         return ArchivedResponse("https://example.org/", 200, "HTTP/1.1", headers, body, None, None)
 
     accepted = b"gzip, deflate, br"
-    for body, coding in ((gzip.compress(html), "gzip"), (zlib.compress(html), "deflate"),
-                         (zlib.compress(html)[2:-4], "deflate")):  # zlib-wrapped and raw deflate
+    for body, coding in (
+        (gzip.compress(html), "gzip"),
+        (zlib.compress(html), "deflate"),
+        (zlib.compress(html)[2:-4], "deflate"),
+    ):  # zlib-wrapped and raw deflate
         out = _decoded(archived(body, coding), accepted, 32 * 2**20)
         assert out.body == html and not [v for n, v in out.headers if n.lower() == "content-encoding"]
     # Left as archived, for HttpCompression and its own log lines: a bomb over the limit, a broken
     # stream, an encoding not asked for, brotli, stacked codings.
     bomb = gzip.compress(b"\0" * 2_000_000)
-    for case, accept, limit in ((archived(bomb, "gzip"), accepted, 1_000_000),
-                                (archived(gzip.compress(html)[:-12], "gzip"), accepted, 0),
-                                (archived(gzip.compress(html), "gzip"), b"identity", 0),
-                                (archived(b"\x1b\x00", "br"), accepted, 0),
-                                (archived(gzip.compress(gzip.compress(html)), "gzip", "gzip"), accepted, 0)):
+    for case, accept, limit in (
+        (archived(bomb, "gzip"), accepted, 1_000_000),
+        (archived(gzip.compress(html)[:-12], "gzip"), accepted, 0),
+        (archived(gzip.compress(html), "gzip"), b"identity", 0),
+        (archived(b"\x1b\x00", "br"), accepted, 0),
+        (archived(gzip.compress(gzip.compress(html)), "gzip", "gzip"), accepted, 0),
+    ):
         assert _decoded(case, accept, limit) is case

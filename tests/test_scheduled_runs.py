@@ -77,16 +77,22 @@ def two_runs(tmp_path_factory):
         (work / path.rsplit("-", 1)[-1]).write_text(new_page(path, title), encoding="utf-8")
         site.add(path, work / path.rsplit("-", 1)[-1])
     site.add(VIDEO, FIXTURES / "pages" / "video.html", conditional=False)
-    feed = rss(site, [
-        ("edited", A87242, now), ("unchanged", A90011, now), ("video", VIDEO, now),
-        ("new 1", NEW[0], now), ("new 2", NEW[1], now),
-        ("old", A75651, datetime(2021, 11, 23, 21, 22, tzinfo=UTC)),
-    ])
+    feed = rss(
+        site,
+        [
+            ("edited", A87242, now),
+            ("unchanged", A90011, now),
+            ("video", VIDEO, now),
+            ("new 1", NEW[0], now),
+            ("new 2", NEW[1], now),
+            ("old", A75651, datetime(2021, 11, 23, 21, 22, tzinfo=UTC)),
+        ],
+    )
     (work / "news.xml").write_text(feed, encoding="utf-8")
     site.add("/rss/news", work / "news.xml", "application/rss+xml; charset=UTF-8")
 
     second = crawlall(site, archive)
-    second_requests = site.requests[len(first_requests):]
+    second_requests = site.requests[len(first_requests) :]
     yield site, archive, first, second, first_requests, second_requests
     server.stop()
 
@@ -171,11 +177,28 @@ def test_history_lists_captures_and_diffs(two_runs):
 def test_replay_serves_either_capture(two_runs, tmp_path):
     site, archive, first, second, first_requests, _ = two_runs
     stamp = first_capture_stamp(archive, site.base + A87242)
-    old = scrapy("crawl", "moscowtimes", "-a", f"url={site.base}{A87242},{site.base}{A90011}",
-                 "-s", f"REPLAY_WARC={archive / 'warc'}", "-s", f"REPLAY_AT={stamp}",
-                 archive=tmp_path / "old", items=tmp_path / "old.jsonl")
-    new = scrapy("crawl", "moscowtimes", "-a", f"url={site.base}{A87242},{site.base}{A90011}",
-                 "-s", f"REPLAY_WARC={archive / 'warc'}", archive=tmp_path / "new", items=tmp_path / "new.jsonl")
+    old = scrapy(
+        "crawl",
+        "moscowtimes",
+        "-a",
+        f"url={site.base}{A87242},{site.base}{A90011}",
+        "-s",
+        f"REPLAY_WARC={archive / 'warc'}",
+        "-s",
+        f"REPLAY_AT={stamp}",
+        archive=tmp_path / "old",
+        items=tmp_path / "old.jsonl",
+    )
+    new = scrapy(
+        "crawl",
+        "moscowtimes",
+        "-a",
+        f"url={site.base}{A87242},{site.base}{A90011}",
+        "-s",
+        f"REPLAY_WARC={archive / 'warc'}",
+        archive=tmp_path / "new",
+        items=tmp_path / "new.jsonl",
+    )
     assert old.returncode == new.returncode == 0
     old_items = {i["url"]: i for i in old.items}
     new_items = {i["url"]: i for i in new.items}
@@ -257,8 +280,14 @@ def test_a_spider_that_fetches_nothing_fails_the_run(tmp_path):
 
 
 def test_unknown_spider_is_a_usage_error(tmp_path):
-    run = subprocess.run(command("crawlall", "nosuchoutlet", archive=tmp_path), cwd=PROJECT, env=ENV,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        command("crawlall", "nosuchoutlet", archive=tmp_path),
+        cwd=PROJECT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2 and "unknown spider" in run.stderr
 
 

@@ -37,8 +37,9 @@ def test_fixture_extracts_to_expected_item(spider_name, path, entry):
     if page.suffix == ".json":  # an outlet's JSON API (Meduza)
         fields = spider.extract_json(page.read_bytes(), spider.fetch_url(spider(), entry["url"]))
     else:
-        result = extract_article(page.read_text(encoding="utf-8"), url=entry["url"], rules=spider.rules,
-                                 fetched_at="2026-11-01T00:00:00Z")
+        result = extract_article(
+            page.read_text(encoding="utf-8"), url=entry["url"], rules=spider.rules, fetched_at="2026-11-01T00:00:00Z"
+        )
         assert result.skipped is None and result.warnings == []
         fields = result.fields
     for field, value in entry.items():

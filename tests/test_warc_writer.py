@@ -15,7 +15,9 @@ NAME = re.compile(r"^news-\d{14}-\d{5}\.warc\.gz$")
 
 def response(writer: WarcFileWriter, url: str, body: bytes):
     http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-    return writer.builder.create_warc_record(url, "response", payload=BytesIO(body), length=len(body), http_headers=http)
+    return writer.builder.create_warc_record(
+        url, "response", payload=BytesIO(body), length=len(body), http_headers=http
+    )
 
 
 def test_file_is_open_while_written_and_renamed_when_closed(tmp_path):
@@ -87,9 +89,14 @@ def test_payloads_sent_compressed_are_stored_not_deflated_again():
     encoded = gzip.compress(html)
     plain = response(writer, "https://example.org/plain", html)
     sent_gzip = writer.builder.create_warc_record(
-        "https://example.org/gz", "response", payload=BytesIO(encoded), length=len(encoded),
-        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
-                                      protocol="HTTP/1.1"))
+        "https://example.org/gz",
+        "response",
+        payload=BytesIO(encoded),
+        length=len(encoded),
+        http_headers=StatusAndHeaders(
+            "200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], protocol="HTTP/1.1"
+        ),
+    )
     plain_member = serialize_record(plain, 6)
     gzip_member = serialize_record(sent_gzip, 6)
     # Identity-encoded HTML is deflated (it shrinks a lot); a gzip payload is stored in its member

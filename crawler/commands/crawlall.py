@@ -97,8 +97,14 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser) -> None:
         super().add_options(parser)
-        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
-                            help="argument for every spider (may be repeated)")
+        parser.add_argument(
+            "-a",
+            dest="spargs",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="argument for every spider (may be repeated)",
+        )
 
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
@@ -137,7 +143,9 @@ class Command(ScrapyCommand):
             self.crawler_process.start()
             max_errors = settings.getint("CRAWLALL_MAX_ERRORS")
             summaries = [
-                spider_summary(name, crawler.stats.get_stats() if crawler.stats else {}, max_errors, start_errors.get(name))
+                spider_summary(
+                    name, crawler.stats.get_stats() if crawler.stats else {}, max_errors, start_errors.get(name)
+                )
                 for name, crawler in crawlers
             ]
         finally:

@@ -75,8 +75,9 @@ def extraction_spider(base, captures: list[Capture]):
 
         async def start(self):
             for capture in captures:
-                yield Request(capture.url, callback=self.parse_article, dont_filter=True,
-                              meta={REPLAY_CAPTURE_KEY: capture})
+                yield Request(
+                    capture.url, callback=self.parse_article, dont_filter=True, meta={REPLAY_CAPTURE_KEY: capture}
+                )
 
     ExtractionSpider.__name__ = f"{base.__name__}Extraction"
     return ExtractionSpider
@@ -110,7 +111,9 @@ class Command(ScrapyCommand):
             raise UsageError(f"unknown spider {opts.spider!r}", print_help=False)
         warcs, pages = input_files(args)
         # Extraction workers start while the archive is indexed.
-        warm_up(get_executor(self.settings.getbool("EXTRACTION_PROCESS_POOL"), self.settings.getint("EXTRACTION_WORKERS")))
+        warm_up(
+            get_executor(self.settings.getbool("EXTRACTION_PROCESS_POOL"), self.settings.getint("EXTRACTION_WORKERS"))
+        )
         index = ReplayIndex(warcs)
         for page in pages:
             index.add_html_file(page, opts.url if (opts.url and len(pages) == 1) else page_url(page))
@@ -170,8 +173,11 @@ class Command(ScrapyCommand):
         )
         torn = index.truncated()
         if torn:
-            print(f"extract: left out {len(torn)} truncated records (WARC-Truncated), e.g. {torn[0].url}"
-                  f" ({torn[0].path.name}@{torn[0].offset})", file=sys.stderr)
+            print(
+                f"extract: left out {len(torn)} truncated records (WARC-Truncated), e.g. {torn[0].url}"
+                f" ({torn[0].path.name}@{torn[0].offset})",
+                file=sys.stderr,
+            )
         for error in index.errors:
             print(f"extract: {error}", file=sys.stderr)
         self.exitcode = 1 if index.errors else 0

@@ -49,7 +49,9 @@ class Command(ScrapyCommand):
         print(f"{'fetched (UTC)':<29}{'status':>7}  {'record':<9}{'revision':>9}  WARC file @ offset")
         for c in captures:
             revision = by_record.get(c.record_id, "")
-            print(f"{c.fetched_at:<29}{c.status or '':>7}  {c.record_type:<9}{revision!s:>9}  {c.warc_file} @ {c.warc_offset}")
+            print(
+                f"{c.fetched_at:<29}{c.status or '':>7}  {c.record_type:<9}{revision!s:>9}  {c.warc_file} @ {c.warc_offset}"
+            )
         if opts.no_diff:
             return
         for revision in revisions[1:]:

@@ -35,7 +35,6 @@ from crawler.extraction.rules import PageRules
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class ExtractionResult:
     """Fields for an ``ArticleItem``, or why the page yields none."""
@@ -138,7 +137,9 @@ def title_and_byline(tree, url: str):
         return None
 
 
-_JOINED_NAME = re.compile(r"(?:\s|<[^>]{0,200}>)*(?:,|&amp;|&|\band\b|\bund\b|\bog\b|\bet\b|\by\b|\be\b)(?:\s|<[^>]{0,200}>)*[A-ZÀ-ÖØ-Þ]")
+_JOINED_NAME = re.compile(
+    r"(?:\s|<[^>]{0,200}>)*(?:,|&amp;|&|\band\b|\bund\b|\bog\b|\bet\b|\by\b|\be\b)(?:\s|<[^>]{0,200}>)*[A-ZÀ-ÖØ-Þ]"
+)
 
 
 def _byline_goes_on(html: str | bytes, person: str) -> bool:
@@ -242,8 +243,11 @@ def strip_site_name(title: str, site_names: set[str], section: str | None = None
         tail = squash(match.group(2))
         tail_forms = _name_forms(match.group(2))
         if tail and (
-            any(t == n or (len(n) > 3 and (n in t or t in n)) or (len(n) == 3 and t.startswith(n))
-                for n in squashed_names for t in tail_forms)
+            any(
+                t == n or (len(n) > 3 and (n in t or t in n)) or (len(n) == 3 and t.startswith(n))
+                for n in squashed_names
+                for t in tail_forms
+            )
             or tail.isdigit()
             or tail == squashed_section
         ):
@@ -268,7 +272,7 @@ def core_headline(headline: str, other: str | None) -> str:
     ):
         return headline
     if longer.startswith(shorter):
-        rest = longer[len(shorter):]
+        rest = longer[len(shorter) :]
         if not rest[0].isalnum() or not shorter[-1].isalnum():
             return shorter
     elif longer.endswith(shorter):
@@ -502,7 +506,9 @@ def page_date(node, timezone_name: str) -> datetime | None:
         return parse_datetime(stamp, timezone_name)
     text = normalize_text(node.text_content())
     text = text.split(":", 1)[1] if re.match(r"^[^\d:]{2,30}:", text) else text
-    moment = dateparser.parse(text.strip(), settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"})
+    moment = dateparser.parse(
+        text.strip(), settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+    )
     if moment is None:
         return None
     # Attach the outlet's zone ourselves: zoneinfo gets the daylight-saving offset right.
@@ -536,8 +542,11 @@ def _dates(meta: PageMetadata, rules: PageRules, page: tuple, discovered: dict, 
     ld = meta.article
     candidates = [
         ("json-ld", ld.get("datePublished"), ld.get("dateModified")),
-        ("meta", meta.first("article:published_time", "og:published_time", "pubdate", "date"),
-         meta.first("article:modified_time", "og:updated_time")),
+        (
+            "meta",
+            meta.first("article:published_time", "og:published_time", "pubdate", "date"),
+            meta.first("article:modified_time", "og:updated_time"),
+        ),
         ("page", page[0], page[1]),
         ("discovery", discovered.get("published"), None),
         ("htmldate", fallback, None),
@@ -642,10 +651,19 @@ def extract_article(
         credited = _credit_from_metadata(meta, site_names)
         if len(credited.persons) == 1 and _byline_goes_on(html, credited.persons[0]):
             credited = _fuller_byline(tree, url, credited, site_names)
-    tags = ld_keywords(ld.get("keywords")) or meta.all("article:tag") or ld_keywords(meta.first("news_keywords", "keywords") or "")
+    tags = (
+        ld_keywords(ld.get("keywords"))
+        or meta.all("article:tag")
+        or ld_keywords(meta.first("news_keywords", "keywords") or "")
+    )
     if rules.tags and not tags:
         tags = [normalize_text(n.text_content()) for n in _select(scope, rules.tags)]
-    language = _language(meta.html_lang) or _language(ld_text(ld.get("inLanguage"))) or _language(discovered.get("language")) or rules.language
+    language = (
+        _language(meta.html_lang)
+        or _language(ld_text(ld.get("inLanguage")))
+        or _language(discovered.get("language"))
+        or rules.language
+    )
     canonical = meta.canonical or meta.first("og:url") or None
 
     image = None
@@ -694,7 +712,9 @@ def extract_article(
 
     fetched = parse_datetime(fetched_at) if fetched_at else None
     page = _page_dates(scope, rules) if rules.dates else (None, None)
-    published, modified, published_source = _dates(meta, rules, page, discovered, lambda: guess_date(tree, url), fetched)
+    published, modified, published_source = _dates(
+        meta, rules, page, discovered, lambda: guess_date(tree, url), fetched
+    )
 
     words = len(text.split())
     language, language_note = check_language(language, text)

@@ -32,8 +32,13 @@ def extract_blocks_article(document: dict[str, Any], origin: str, language: str 
     if not isinstance(root, dict) or not root.get("title"):
         return None
     blocks = (root.get("content") or {}).get("blocks") or []
-    paragraphs = [text for block in blocks if isinstance(block, dict) and block.get("type") in TEXT_BLOCKS
-                  for text in _block_texts(block) if text]
+    paragraphs = [
+        text
+        for block in blocks
+        if isinstance(block, dict) and block.get("type") in TEXT_BLOCKS
+        for text in _block_texts(block)
+        if text
+    ]
     text = join_paragraphs(paragraphs)
     stamp = root.get("datetime")
     published = datetime.fromtimestamp(stamp, UTC).isoformat() if isinstance(stamp, (int, float)) else None

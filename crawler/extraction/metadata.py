@@ -143,7 +143,9 @@ def ld_text(value: Any) -> str | None:
 
 
 #: A content system's administrator account as an author's profile address.
-_SITE_ACCOUNT = re.compile(r"/(?:author|authors|user|users)/(?:admin|administrator|webmaster|wpadmin)/?(?:[#?].*)?$", re.I)
+_SITE_ACCOUNT = re.compile(
+    r"/(?:author|authors|user|users)/(?:admin|administrator|webmaster|wpadmin)/?(?:[#?].*)?$", re.I
+)
 
 
 def ld_names(value: Any) -> list[str]:

@@ -16,10 +16,43 @@ from crawler.extraction.normalize import normalize_text
 
 #: News agencies, by the names and abbreviations they are credited with.
 AGENCIES = {
-    "afp", "agence france-presse", "agence france presse", "ap", "associated press", "the associated press",
-    "reuters", "thomson reuters", "dpa", "deutsche presse-agentur", "apa", "sda", "keystone-sda", "ansa", "efe",
-    "tass", "ria novosti", "interfax", "ukrinform", "unian", "xinhua", "kyodo", "yonhap", "upi", "bloomberg",
-    "anadolu", "anadolu ajansı", "anadolu agency", "pap", "ctk", "čtk", "belga", "anp", "epa", "kna", "epd", "kap",
+    "afp",
+    "agence france-presse",
+    "agence france presse",
+    "ap",
+    "associated press",
+    "the associated press",
+    "reuters",
+    "thomson reuters",
+    "dpa",
+    "deutsche presse-agentur",
+    "apa",
+    "sda",
+    "keystone-sda",
+    "ansa",
+    "efe",
+    "tass",
+    "ria novosti",
+    "interfax",
+    "ukrinform",
+    "unian",
+    "xinhua",
+    "kyodo",
+    "yonhap",
+    "upi",
+    "bloomberg",
+    "anadolu",
+    "anadolu ajansı",
+    "anadolu agency",
+    "pap",
+    "ctk",
+    "čtk",
+    "belga",
+    "anp",
+    "epa",
+    "kna",
+    "epd",
+    "kap",
 }
 _ORG_WORDS = re.compile(
     r"\b(staff|redaktion|redaction|rédaction|redacción|redazione|newsroom|desk|team|editorial|editors|agency|"
@@ -45,7 +78,9 @@ _ROLE_ONLY = re.compile(
     r"critic|photographer|presenter)s?$"
 )
 #: Job titles after the name in Korean, Japanese and Chinese bylines ("홍길동 기자", "山田太郎記者").
-_ROLE_SUFFIX = re.compile(r"\s*(?:선임기자|수습기자|기자|특파원|논설위원|객원기자|記者|记者|特派員|特派员|編集委員|通讯员|特约记者)$")
+_ROLE_SUFFIX = re.compile(
+    r"\s*(?:선임기자|수습기자|기자|특파원|논설위원|객원기자|記者|记者|特派員|特派员|編集委員|通讯员|特约记者)$"
+)
 #: A byline label inside a credit, capitalised as a label and not as a name particle
 #: ("Capital Von Jemima Kelly": a column's name, then the author; "Ursula von der Leyen" stays).
 _INNER_LABEL = re.compile(r"\s(?:Von|By|Par|Por|Door)\s+(?=[^\W\d_])")
@@ -120,8 +155,34 @@ def is_name_line(text: str) -> bool:
 
 
 #: Lower-case words that belong in names ("Ursula von der Leyen", "Luiz Inácio Lula da Silva").
-_NAME_PARTICLES = {"von", "van", "de", "der", "den", "des", "da", "di", "do", "dos", "das", "du", "del", "della",
-                   "la", "le", "bin", "ibn", "al", "el", "y", "zu", "ten", "ter", "af", "av"}
+_NAME_PARTICLES = {
+    "von",
+    "van",
+    "de",
+    "der",
+    "den",
+    "des",
+    "da",
+    "di",
+    "do",
+    "dos",
+    "das",
+    "du",
+    "del",
+    "della",
+    "la",
+    "le",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+    "y",
+    "zu",
+    "ten",
+    "ter",
+    "af",
+    "av",
+}
 
 
 def _is_description(name: str) -> bool:
@@ -135,7 +196,7 @@ def is_byline_line(text: str) -> bool:
     """A byline left in the text: its label and the names, nothing else ("Von Nina Magoley",
     "By Jane Doe and John Roe"). The names are the item's authors, not a paragraph."""
     label = _PREFIXES.match(text)
-    return bool(label) and is_name_line(text[label.end():])
+    return bool(label) and is_name_line(text[label.end() :])
 
 
 def split_credit(text: str) -> list[str]:

@@ -59,5 +59,10 @@ class QualityStatsPipeline:
             if share > self.threshold:
                 logger.warning(
                     "%s: %d of %d items (%.0f%%) %s, above QUALITY_WARN_SHARE (%.0f%%)",
-                    spider.name, count, checked, 100 * share, name.replace("_", " "), 100 * self.threshold,
+                    spider.name,
+                    count,
+                    checked,
+                    100 * share,
+                    name.replace("_", " "),
+                    100 * self.threshold,
                 )

@@ -327,7 +327,12 @@ class ArchiveSpider(scrapy.Spider):
         if result.fields is None:
             # Routine for video and section pages; worth a warning for broken ones.
             broken = result.skipped.startswith(("empty page", "binary content", "unparseable"))
-            logger.log(logging.WARNING if broken else logging.DEBUG, "No article at %s: %s (archived)", response.url, result.skipped)
+            logger.log(
+                logging.WARNING if broken else logging.DEBUG,
+                "No article at %s: %s (archived)",
+                response.url,
+                result.skipped,
+            )
             stats.inc_value("articles/skipped")
             mark(warc, "not_article")
             return

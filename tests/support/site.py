@@ -102,8 +102,9 @@ class FixtureSite:
         if route.conditional and request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag, "Cache-Control": "max-age=60"})
         if request.path in self.held:
-            return self._held_response(body, self.held[request.path], status=route.status, headers=headers,
-                                       content_type=route.content_type)
+            return self._held_response(
+                body, self.held[request.path], status=route.status, headers=headers, content_type=route.content_type
+            )
         if "gzip" in request.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"
