@@ -52,25 +52,25 @@ DOWNLOADER_MIDDLEWARES = {
     # Downloader side of every built-in middleware (HttpCompression is 590,
     # Redirect 600, HttpCache 900): sees the bytes exactly as they came off
     # the wire, before anything decodes, follows or swallows them.
-    "crawler.warc_capture.WarcCaptureMiddleware": 950,
+    "crawler.warc.capture.WarcCaptureMiddleware": 950,
     # Right after RobotsTxtMiddleware (100): applies its Crawl-delay.
-    "crawler.crawl_delay.CrawlDelayMiddleware": 110,
+    "crawler.politeness.crawl_delay.CrawlDelayMiddleware": 110,
     # Sees 429/503 answers before RetryMiddleware (550) schedules the retry.
-    "crawler.retry_after.RetryAfterMiddleware": 560,
+    "crawler.politeness.retry_after.RetryAfterMiddleware": 560,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.revisions.RevisionPipeline": 200,
-    "crawler.pipelines.warc_records.WarcItemRecordPipeline": 300,
-    "crawler.pipelines.text_files.TextFilePipeline": 400,
-    "crawler.pipelines.quality.QualityStatsPipeline": 900,
+    "crawler.state.revisions.RevisionPipeline": 200,
+    "crawler.warc.item_records.WarcItemRecordPipeline": 300,
+    "crawler.output.pipeline.TextFilePipeline": 400,
+    "crawler.output.quality.QualityStatsPipeline": 900,
 }
 EXTENSIONS = {
-    "crawler.incremental.IncrementalState": 100,
-    "crawler.summary.ArchiveProgress": 500,
+    "crawler.state.incremental.IncrementalState": 100,
+    "crawler.output.summary.ArchiveProgress": 500,
 }
 ADDONS = {
     # Swaps the network for the archive when REPLAY_WARC is set.
-    "crawler.replay.ReplayAddon": 0,
+    "crawler.warc.replay.ReplayAddon": 0,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from crawler.replay import ReplayIndex
+from crawler.warc.replay import ReplayIndex
 from tests.support.run import scrapy
 from tests.support.warcs import records, warcio_check
 

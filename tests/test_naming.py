@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.naming import MAX_SEGMENT_BYTES, contained_path, safe_segment, url_relative_path
+from crawler.output.naming import MAX_SEGMENT_BYTES, contained_path, safe_segment, url_relative_path
 
 segment_text = st.text(min_size=0, max_size=300)
 url_paths = st.lists(

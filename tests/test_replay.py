@@ -7,8 +7,8 @@ from io import BytesIO
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.replay import ReplayIndex, parse_replay_at
-from crawler.warc_writer import WarcFileWriter
+from crawler.warc.replay import ReplayIndex, parse_replay_at
+from crawler.warc.writer import WarcFileWriter
 
 
 def write_capture(writer, url, body, date, status="200 OK", encoding=None):
@@ -94,7 +94,7 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
     import gzip
     import zlib
 
-    from crawler.replay import ArchivedResponse, _decoded
+    from crawler.warc.replay import ArchivedResponse, _decoded
 
     html = b"<html><body>" + b"<p>Replayed words.</p>" * 500 + b"</body></html>"
 

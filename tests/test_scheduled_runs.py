@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from crawler.state import ArchiveState
+from crawler.state.database import ArchiveState
 from tests.support.integrity import check
 from tests.support.moscowtimes_site import FIXTURES, moscowtimes_site
 from tests.support.run import ENV, PROJECT, command, scrapy

@@ -7,7 +7,7 @@ from io import BytesIO
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.warc_writer import WarcFileWriter
+from crawler.warc.writer import WarcFileWriter
 from tests.support.warcs import records, warcio_check
 
 NAME = re.compile(r"^news-\d{14}-\d{5}\.warc\.gz$")
@@ -82,7 +82,7 @@ def test_payloads_sent_compressed_are_stored_not_deflated_again():
     import gzip
     import zlib
 
-    from crawler.warc_writer import serialize_record
+    from crawler.warc.writer import serialize_record
 
     writer = WarcFileWriter("/nonexistent", "news")
     html = b"<html><body>" + b"<p>The same words again and again.</p>" * 2000 + b"</body></html>"

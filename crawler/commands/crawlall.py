@@ -23,10 +23,10 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.crawl import ARCHIVE_FAILURES
-from crawler.pipelines.quality import quality_figures
-from crawler.run_lock import LockHeld, RunLock
-from crawler.summary import crawl_figures, human_bytes
-from crawler.text_files import write_atomically
+from crawler.output.quality import quality_figures
+from crawler.output.summary import crawl_figures, human_bytes
+from crawler.output.text_files import write_atomically
+from crawler.state.run_lock import LockHeld, RunLock
 
 logger = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from scrapy.exporters import JsonLinesItemExporter
 from tqdm import tqdm
 
 from crawler.extraction.pool import get_executor, warm_up
-from crawler.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayIndex
 from crawler.spiders.generic import GenericArticleSpider
+from crawler.warc.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayIndex
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.state import ArchiveState
+from crawler.state.database import ArchiveState
 
 
 class Command(ScrapyCommand):

@@ -33,10 +33,10 @@ from crawler.discovery import Entry, Sitemap, parse_feed, parse_sitemap
 from crawler.extraction.normalize import parse_datetime
 from crawler.extraction.pool import extract_in_pool, get_executor, warm_up
 from crawler.extraction.rules import PageRules
-from crawler.incremental import IncrementalState
 from crawler.items import ArticleItem
-from crawler.replay import ARCHIVED_ITEM_KEY
-from crawler.warc_capture import WARC_META_KEY
+from crawler.state.incremental import IncrementalState
+from crawler.warc.capture import WARC_META_KEY
+from crawler.warc.replay import ARCHIVED_ITEM_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

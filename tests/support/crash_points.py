@@ -23,8 +23,8 @@ import tempfile
 
 from scrapy.exceptions import NotConfigured
 
-import crawler.text_files
-from crawler.warc_writer import WarcFileWriter, serialize_record
+import crawler.output.text_files
+from crawler.warc.writer import WarcFileWriter, serialize_record
 
 
 def _die() -> None:
@@ -106,4 +106,4 @@ class CrashPoint:
             def NamedTemporaryFile(*args, **kwargs):  # noqa: N802 - the name it stands in for
                 return Torn(original(*args, **kwargs))
 
-        crawler.text_files.tempfile = TempfileModule()
+        crawler.output.text_files.tempfile = TempfileModule()

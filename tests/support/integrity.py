@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from crawler.state import ArchiveState
-from crawler.text_files import PARTIAL_PREFIX
+from crawler.output.text_files import PARTIAL_PREFIX
+from crawler.state.database import ArchiveState
 from tests.support.warcs import records, warcio_check
 
 

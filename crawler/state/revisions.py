@@ -16,8 +16,8 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.incremental import IncrementalState
-from crawler.state import text_hash
+from crawler.state.database import text_hash
+from crawler.state.incremental import IncrementalState
 
 
 class RevisionPipeline:

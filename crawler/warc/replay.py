@@ -35,7 +35,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.timeutils import iso_date_to_datetime, timestamp_to_datetime
 
-from crawler.warc_capture import ORIG_HEADER_PREFIX, WARC_META_KEY
+from crawler.warc.capture import ORIG_HEADER_PREFIX, WARC_META_KEY
 
 #: Transfer framing is not part of the payload; never hand it to Scrapy.
 _TRANSFER_HEADERS = {"transfer-encoding", (ORIG_HEADER_PREFIX + "transfer-encoding").lower()}
@@ -433,7 +433,7 @@ def _ip(text: str | None):
 class ReplayAddon:
     """Turns replay on when REPLAY_WARC is set; otherwise does nothing."""
 
-    handler = "crawler.replay.ReplayDownloadHandler"
+    handler = "crawler.warc.replay.ReplayDownloadHandler"
 
     def update_settings(self, settings: Settings) -> None:
         if not (settings.get("REPLAY_WARC") or settings.get("REPLAY_INDEX")):

@@ -13,7 +13,7 @@ from io import BytesIO
 from itemadapter import ItemAdapter
 
 from crawler.extraction.normalize import utc_now
-from crawler.warc_capture import WarcCaptureMiddleware, warc_date
+from crawler.warc.capture import WarcCaptureMiddleware, warc_date
 
 logger = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 
 from crawler import __version__
-from crawler.incremental import IncrementalState
-from crawler.state import Capture
-from crawler.warc_recovery import recover_directory
-from crawler.warc_writer import WarcFileWriter, record_builder
+from crawler.state.database import Capture
+from crawler.state.incremental import IncrementalState
+from crawler.warc.recovery import recover_directory
+from crawler.warc.writer import WarcFileWriter, record_builder
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider

@@ -8,7 +8,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler.pipelines.quality import quality_figures
+from crawler.output.quality import quality_figures
 
 logger = logging.getLogger(__name__)
 

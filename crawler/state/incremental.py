@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.extraction.normalize import parse_datetime
-from crawler.state import ArchiveState
+from crawler.state.database import ArchiveState
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.utils import Digester
 
-from crawler.warc_writer import OPEN_SUFFIX, _fsync_directory
+from crawler.warc.writer import OPEN_SUFFIX, _fsync_directory
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.incremental import IncrementalState
-from crawler.naming import contained_path, url_relative_path
-from crawler.state import revision_diff
-from crawler.text_files import remove_stale_partials, render, write_atomically
+from crawler.output.naming import contained_path, url_relative_path
+from crawler.output.text_files import remove_stale_partials, render, write_atomically
+from crawler.state.database import revision_diff
+from crawler.state.incremental import IncrementalState
 
 logger = logging.getLogger(__name__)
 

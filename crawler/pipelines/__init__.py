@@ -1,1 +1,0 @@
-"""Item pipelines: item work only (records of what was extracted, text files)."""

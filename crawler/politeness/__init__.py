@@ -1,0 +1,1 @@
+"""Politeness beyond Scrapy's own: robots.txt Crawl-delay and Retry-After honoured."""

@@ -1,0 +1,6 @@
+"""What the archive remembers between runs: captures, their outcomes and text revisions.
+
+``database`` is the SQLite store; ``incremental`` is its one owner during a crawl (what is
+fetched again and how, what became of each capture, which revision an item is);
+``run_lock`` keeps scheduled runs from overlapping.
+"""
