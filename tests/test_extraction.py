@@ -162,7 +162,7 @@ def test_access_partial_on_a_paywall_marker():
 def test_page_dates_follow_daylight_saving_time():
     from lxml import html as lxml_html
 
-    from crawler.extraction.article import page_date
+    from crawler.extraction.dates import page_date
 
     winter = page_date(lxml_html.fragment_fromstring("<p>Published: March 12, 2022 11:30pm</p>"), "America/New_York")
     summer = page_date(lxml_html.fragment_fromstring("<p>Updated: March 13, 2022 10:15am</p>"), "America/New_York")
@@ -200,7 +200,7 @@ def test_declared_language_is_checked_against_the_text():
 
 
 def test_language_detection_tells_close_languages_apart_and_abstains_when_unsure():
-    from crawler.extraction.article import check_language, detect_language
+    from crawler.extraction.language import check_language, detect_language
 
     ukrainian = (
         "Міністерство оборони України повідомило, що протягом доби сили оборони відбили дванадцять атак "
@@ -221,7 +221,7 @@ def test_language_detection_tells_close_languages_apart_and_abstains_when_unsure
 
 
 def test_site_and_section_suffixes_leave_the_headline_whole():
-    from crawler.extraction.article import strip_site_name
+    from crawler.extraction.titles import strip_site_name
 
     # Real shapes from the fundus pages and the extraction benchmark.
     assert (
@@ -363,7 +363,7 @@ def test_a_byline_naming_more_people_than_the_json_ld_is_read_whole():
 
 def test_of_two_renderings_of_a_headline_the_core_is_kept():
     """JSON-LD headline and og:title where one is the other plus words at an end (fundus pages)."""
-    from crawler.extraction.article import core_headline
+    from crawler.extraction.titles import core_headline
 
     # A kicker before the headline (n-tv), a section after it (Bild), a search-engine extension (Daily Mail).
     assert (
@@ -579,7 +579,7 @@ def test_a_byline_left_in_the_text_is_not_a_paragraph():
 
 
 def test_the_headline_is_the_title_not_the_texts_first_paragraph():
-    from crawler.extraction.article import _without_leading_headline
+    from crawler.extraction.titles import without_leading_headline
 
     result = extract_article(
         BROKEN_JSON_LD_PAGE, url="https://news.example.com/a/1", fetched_at="2024-05-02T12:00:00+00:00"
@@ -589,10 +589,10 @@ def test_the_headline_is_the_title_not_the_texts_first_paragraph():
     # Kicker and headline run together (Tages-Anzeiger's <h1>, fundus) go too; a sentence that
     # merely starts like the headline, or a one-paragraph text, stays.
     kicked = ["SVP-Sonderparteitag zur MigrationChiesa ruft zum «politischen Widerstand» auf", "Text."]
-    assert _without_leading_headline(kicked, ["Chiesa ruft zum «politischen Widerstand» auf"]) == ["Text."]
+    assert without_leading_headline(kicked, ["Chiesa ruft zum «politischen Widerstand» auf"]) == ["Text."]
     sentence = ["Kyiv says drone strike hit Russian refinery, and Moscow denies it, saying debris fell.", "Text."]
-    assert _without_leading_headline(sentence, ["Kyiv says drone strike hit Russian refinery"]) == sentence
-    assert _without_leading_headline(["Headline here"], ["Headline here"]) == ["Headline here"]
+    assert without_leading_headline(sentence, ["Kyiv says drone strike hit Russian refinery"]) == sentence
+    assert without_leading_headline(["Headline here"], ["Headline here"]) == ["Headline here"]
 
 
 def test_a_list_of_links_inside_the_article_is_a_related_box_not_text():

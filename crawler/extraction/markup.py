@@ -1,0 +1,47 @@
+"""A page's markup: parsed, tested for being text at all, and read through CSS selectors."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import html as lxml_html
+
+from crawler.extraction.normalize import normalize_text
+
+_NOT_TEXT = re.compile("[\ufffd\x01-\x08\x0b\x0e-\x1f]")
+
+
+def looks_binary(data: str | bytes) -> bool:
+    """NULs or mostly control/replacement characters in the first 4 KB."""
+    sample = data[:4096]
+    if isinstance(sample, bytes):
+        sample = sample.decode("utf-8", "replace")
+    if "\x00" in sample:
+        return True
+    return bool(sample) and len(_NOT_TEXT.findall(sample)) / len(sample) > 0.1
+
+
+def parse_html(text: str | bytes) -> lxml_html.HtmlElement:
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+    return lxml_html.document_fromstring(text, parser=parser)
+
+
+def select(tree, selector: str | None) -> list:
+    """The nodes a spider's CSS selector picks ([] for no selector)."""
+    if not selector:
+        return []
+    try:
+        return tree.cssselect(selector)
+    except Exception as exc:  # a bad selector is a bug in a spider's rules
+        raise ValueError(f"bad CSS selector {selector!r}: {exc}") from exc
+
+
+def text_of(nodes) -> str | None:
+    """The normalized text of the first node that has any."""
+    for node in nodes:
+        text = normalize_text(node.text_content())
+        if text:
+            return text
+    return None
