@@ -38,7 +38,7 @@ def ours(job: tuple[Path, str, str]) -> str | None:
 
     root, key, url = job
     result = extract_article(load_page(root, key), url=url)
-    return (result.fields or {}).get("text")
+    return result.fields.text if result.fields is not None else None
 
 
 def evaluate(root: Path, limit: int | None = None, workers: int = 2) -> dict:

@@ -117,13 +117,14 @@ def ours(page: dict) -> dict:
     crawl = page["crawl_date"]
     fetched = crawl.replace(" ", "T") + "+00:00" if crawl else None
     result = extract_article(_html(page["path"]), url=page["url"], fetched_at=fetched)
-    fields = result.fields or {}
-    credited = (fields.get("authors") or []) + (fields.get("organizations") or [])
+    fields = result.fields
+    if fields is None:
+        return {"title": None, "authors": [], "date": None, "body": None}
     return {
-        "title": fields.get("title"),
-        "authors": credited,
-        "date": fields.get("published"),
-        "body": fields.get("text"),
+        "title": fields.title,
+        "authors": fields.authors + fields.organizations,
+        "date": fields.published,
+        "body": fields.text,
     }
 
 

@@ -13,6 +13,7 @@ pages (fundus, the article-extraction benchmark) with the generic rules.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import sys
@@ -77,6 +78,11 @@ def fixture_jobs() -> list[tuple]:
     return jobs
 
 
+def _plain(fields: object) -> object:
+    """Extracted fields as the JSON they are compared in (a dataclass as its dict)."""
+    return dataclasses.asdict(fields) if dataclasses.is_dataclass(fields) else fields
+
+
 def snapshot_one(job: tuple) -> str:
     key, path, url, spider_name, fetched = job
     record: dict = {"page": key}
@@ -87,7 +93,7 @@ def snapshot_one(job: tuple) -> str:
 
             spider = SpiderLoader.from_settings(get_project_settings()).load(spider_name)
             if path.endswith(".json"):
-                record["fields"] = spider.extract_json(Path(path).read_bytes(), spider.fetch_url(spider(), url))
+                record["fields"] = _plain(spider.extract_json(Path(path).read_bytes(), spider.fetch_url(spider(), url)))
                 return json.dumps(record, ensure_ascii=False, sort_keys=True)
             rules = spider.rules
         else:
@@ -97,7 +103,9 @@ def snapshot_one(job: tuple) -> str:
         from crawler.extraction import extract_article
 
         result = extract_article(_read(Path(path)), url=url, rules=rules, fetched_at=fetched)
-        record.update(fields=result.fields, skipped=result.skipped, warnings=result.warnings, notes=result.notes)
+        record.update(
+            fields=_plain(result.fields), skipped=result.skipped, warnings=result.warnings, notes=result.notes
+        )
     except Exception as exc:  # a crash is output too: it must not change either
         record["error"] = f"{type(exc).__name__}: {exc}"
     return json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)

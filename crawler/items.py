@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.extraction.fields import ArticleFields
+
+#: The extracted fields, in their order: what ``from_fields`` copies into an item.
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(ArticleFields))
 
 
 @dataclass
-class ArticleItem:
-    """One article as extracted from one capture of its page."""
+class ArticleItem(ArticleFields):
+    """One article as extracted from one capture of its page: its fields, and the crawl's own.
 
-    url: str
-    outlet: str
-    canonical_url: str | None = None
-    title: str | None = None
-    subtitle: str | None = None
-    #: Persons credited, in byline order.
-    authors: list[str] = field(default_factory=list)
-    #: Organizations credited: news agencies, an outlet's staff or desk, the publisher itself.
-    organizations: list[str] = field(default_factory=list)
-    published: str | None = None
-    modified: str | None = None
-    #: Which evidence the published date came from (json-ld, meta, discovery, trafilatura).
-    published_source: str | None = None
-    language: str | None = None
-    section: str | None = None
-    tags: list[str] = field(default_factory=list)
-    image: dict | None = None
-    text: str = ""
-    word_count: int = 0
-    access: str = "free"
+    The crawl's fields come after the extracted ones (a dataclass's fields follow its bases'),
+    so they have defaults too; ``from_fields`` is how a spider makes one."""
+
+    #: The spider's name.
+    outlet: str = ""
     #: 1 for the first text seen at this URL, 2 for the first edit, and so on.
     revision: int | None = None
-    #: Where the response is archived: file, record_id, payload_digest, offset, date.
-    warc: dict | None = None
+    #: Where the response is archived (file, record id, payload digest, offset, date): a reference
+    #: to its WARC record, exported as a dict.
+    warc: Any = None
     fetched_at: str | None = None
+
+    @classmethod
+    def from_fields(cls, fields: ArticleFields | dict[str, Any], **crawl_fields: Any) -> ArticleItem:
+        """The item for extracted ``fields`` (an ``ArticleFields``, or for now a dict of them),
+        with the crawl's own fields (``outlet``, ``warc``, ``fetched_at``, ``revision``)."""
+        if isinstance(fields, ArticleFields):
+            values = {name: getattr(fields, name) for name in _FIELD_NAMES}
+        else:
+            values = dict(fields)
+        return cls(**values, **crawl_fields)

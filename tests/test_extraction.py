@@ -30,13 +30,13 @@ def test_section_front_without_article_container_is_skipped():
 @pytest.mark.parametrize("body", ["", "   ", b"", b"\x00\x01\x02\xff" * 10])
 def test_empty_or_binary_pages_never_raise(body):
     result = extract_article(body, url="https://example.org/a", rules=PageRules())
-    assert result.fields is None or result.fields["text"] == ""
+    assert result.fields is None or result.fields.text == ""
 
 
 def test_short_article_is_flagged_not_dropped():
     html = (PAGES / "a75651.html").read_text()
     result = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT, min_words=10_000)
-    assert result.fields["text"] and result.warnings and result.warnings[0].startswith("short text")
+    assert result.fields.text and result.warnings and result.warnings[0].startswith("short text")
 
 
 def test_updated_byline_does_not_replace_the_publication_date():
@@ -44,15 +44,15 @@ def test_updated_byline_does_not_replace_the_publication_date():
     html = (PAGES / "a75651.html").read_text()
     assert "Updated:" in html
     fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT).fields
-    assert fields["published"] == "2021-11-24T00:22:00+03:00"
-    assert fields["modified"] == "2021-11-24T11:41:00+03:00"
+    assert fields.published == "2021-11-24T00:22:00+03:00"
+    assert fields.modified == "2021-11-24T11:41:00+03:00"
 
 
 def test_all_authors_come_from_the_byline_not_only_json_ld():
     html = (PAGES / "a90011.html").read_text()
     assert html.count('"@type": "Person"') == 1  # JSON-LD names the first author only
     fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT).fields
-    assert fields["authors"] == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
+    assert fields.authors == ["Anna Petrova", "James Whitfield", "Oleg Sorokin"]
 
 
 def test_first_article_wins_when_a_page_carries_the_next_one():
@@ -63,8 +63,8 @@ def test_first_article_wins_when_a_page_carries_the_next_one():
         '<div class="container next-article-loader"', next_article + '<div class="container next-article-loader"'
     )
     fields = extract_article(html, url="https://www.themoscowtimes.com/x", rules=MT).fields
-    assert fields["title"] == "U.S., Russian Military Chiefs Speak on the Phone"
-    assert "Charles Brown" not in fields["text"]
+    assert fields.title == "U.S., Russian Military Chiefs Speak on the Phone"
+    assert "Charles Brown" not in fields.text
 
 
 def test_dates_after_the_capture_are_refused():
@@ -72,14 +72,14 @@ def test_dates_after_the_capture_are_refused():
     fields = extract_article(
         html, url="https://www.themoscowtimes.com/x", rules=MT, fetched_at="2024-01-01T00:00:00Z"
     ).fields
-    assert fields["published"] is None or fields["published"] < "2024-01-02"
+    assert fields.published is None or fields.published < "2024-01-02"
 
 
 def test_generic_extraction_without_rules_finds_title_and_text():
     html = (PAGES / "a87242.html").read_text()
     fields = extract_article(html, url="https://www.themoscowtimes.com/x").fields
-    assert fields["title"] == "Russia, U.S. Army Chiefs Hold Rare Call Amid Ukraine Escalation"
-    assert "Gerasimov had informed Brown" in fields["text"]
+    assert fields.title == "Russia, U.S. Army Chiefs Hold Rare Call Amid Ukraine Escalation"
+    assert "Gerasimov had informed Brown" in fields.text
 
 
 def test_normalization():
@@ -126,23 +126,23 @@ def _with_json_ld(html: str, **changes) -> str:
 
 def test_access_free_when_nothing_says_otherwise():
     fields = extract_article((PAGES / "a87242.html").read_text(), url="https://x/a", rules=MT).fields
-    assert fields["access"] == "free"
+    assert fields.access == "free"
 
 
 def test_access_partial_when_text_is_short_of_json_ld_article_body():
     html = (PAGES / "a87242.html").read_text()
-    full = extract_article(html, url="https://x/a", rules=MT).fields["text"]
+    full = extract_article(html, url="https://x/a", rules=MT).fields.text
     longer = full + "\n\n" + " ".join(["The rest of the article sits behind the paywall."] * 40)
     result = extract_article(
         _with_json_ld(html, isAccessibleForFree=False, articleBody=longer), url="https://x/a", rules=MT
     )
-    assert result.fields["access"] == "partial"
+    assert result.fields.access == "partial"
     assert any(w.startswith("truncated text") for w in result.warnings)
 
 
 def test_access_paywalled_when_the_outlet_says_so():
     html = _with_json_ld((PAGES / "a87242.html").read_text(), isAccessibleForFree="False")
-    assert extract_article(html, url="https://x/a", rules=MT).fields["access"] == "paywalled"
+    assert extract_article(html, url="https://x/a", rules=MT).fields.access == "paywalled"
 
 
 def test_access_partial_on_a_paywall_marker():
@@ -156,7 +156,7 @@ def test_access_partial_on_a_paywall_marker():
     )
     rules = MT.extend(paywall=("div.paywall-teaser",))
     result = extract_article(html, url="https://x/a", rules=rules)
-    assert result.fields["access"] == "partial" and "Subscribe to keep reading" not in result.fields["text"]
+    assert result.fields.access == "partial" and "Subscribe to keep reading" not in result.fields.text
 
 
 def test_page_dates_follow_daylight_saving_time():
@@ -195,7 +195,7 @@ def test_declared_language_is_checked_against_the_text():
     result = extract_article(
         page.replace('lang="ru"', 'lang="en"'), url="https://www.svoboda.org/a/x/1.html", rules=SvobodaSpider.rules
     )
-    assert result.fields["language"] == "ru"
+    assert result.fields.language == "ru"
     assert result.notes == {"language_corrected": "language declared en, detected ru"}
 
 
@@ -271,10 +271,10 @@ def test_a_strict_reading_well_short_of_the_json_ld_article_body_is_read_again()
     ).decode("utf-8")
     url = "https://timesofindia.indiatimes.com/city/bhopal/newborns-left-in-dustbins/articleshow/130288123.cms"
     result = extract_article(page, url=url)
-    text = result.fields["text"]
+    text = result.fields.text
     assert text.startswith("BHOPAL: Madhya Pradesh continues to report the highest number of infant abandonm")
-    assert "- News" not in text and result.fields["access"] == "free"
-    assert result.fields["word_count"] > 1200
+    assert "- News" not in text and result.fields.access == "free"
+    assert result.fields.word_count > 1200
 
 
 BROKEN_JSON_LD_PAGE = """<!DOCTYPE html><html lang="en"><head>
@@ -320,13 +320,13 @@ def test_broken_duplicate_and_odd_json_ld_gives_what_it_can_justify():
     )
     fields = result.fields
     assert result.skipped is None and fields is not None
-    assert fields["title"] == "Kyiv says drone strike hit Russian refinery"
+    assert fields.title == "Kyiv says drone strike hit Russian refinery"
     # The JSON-LD date is in the future of the capture: refused; the meta tag's date is used.
-    assert fields["published"] == "2024-05-02T09:15:00+00:00" and fields["published_source"] == "meta"
+    assert fields.published == "2024-05-02T09:15:00+00:00" and fields.published_source == "meta"
     # A person (object), not the author page URL; the agency apart.
-    assert fields["authors"] == ["Olena Kovalenko"] and fields["organizations"] == ["Reuters"]
-    assert fields["language"] == "en"  # a Cyrillic name inside English text does not change it
-    assert "Губернатор области Павел Малков" in fields["text"] and "Read more" not in fields["text"]
+    assert fields.authors == ["Olena Kovalenko"] and fields.organizations == ["Reuters"]
+    assert fields.language == "en"  # a Cyrillic name inside English text does not change it
+    assert "Губернатор области Павел Малков" in fields.text and "Read more" not in fields.text
 
 
 def test_job_titles_name_nobody_and_the_outlets_acronym_is_an_organization():
@@ -358,7 +358,7 @@ def test_a_byline_naming_more_people_than_the_json_ld_is_read_whole():
     </article></body></html>"""
     )
     result = extract_article(page, url="https://correctiv.org/aktuelles/2026/05/20/im-netz-der-agenten/")
-    assert result.fields["authors"] == ["Till Eckert", "Max Bernhard", "Martin Murphy"]
+    assert result.fields.authors == ["Till Eckert", "Max Bernhard", "Martin Murphy"]
 
 
 def test_of_two_renderings_of_a_headline_the_core_is_kept():
@@ -443,9 +443,9 @@ def test_a_bold_byline_paragraph_credits_its_persons_when_metadata_names_only_th
 
     result = extract_article(WORDPRESS_BOLD_BYLINE_PAGE, url="https://lestimes.com/mining-blasts-shatter-homes/")
     fields = result.fields
-    assert fields["authors"] == ["Mathatisi Sebusi", "Mohalenyane Phakela"]
-    assert "Mathatisi" not in fields["text"] and "…as Bela Bela communities" in fields["text"]
-    assert "A Chinese-owned crusher" in fields["text"]
+    assert fields.authors == ["Mathatisi Sebusi", "Mohalenyane Phakela"]
+    assert "Mathatisi" not in fields.text and "…as Bela Bela communities" in fields.text
+    assert "A Chinese-owned crusher" in fields.text
     assert is_name_line("Lê Phương") and is_name_line("MTHOBISI SITHOLE")
     assert not is_name_line("NGUMNU Mhawukeleni Sokhela.") and not is_name_line("He said it was fine")
     assert not is_name_line("Latest figures for 2024")
@@ -460,7 +460,7 @@ def test_a_bold_byline_paragraph_credits_its_persons_when_metadata_names_only_th
         moved.replace("<p>The company denied", "<p>More.</p><p>The company denied"),
         url="https://lestimes.com/mining-blasts-shatter-homes/",
     ).fields
-    assert moved_fields["authors"] == [] and "Flawed Approach" in moved_fields["text"]
+    assert moved_fields.authors == [] and "Flawed Approach" in moved_fields.text
 
 
 def test_lone_words_in_free_text_credits_are_not_persons():
@@ -479,7 +479,7 @@ def test_lone_words_in_free_text_credits_are_not_persons():
     </article></body></html>"""
     )
     fields = extract_article(page, url="https://www.hessenschau.de/wirtschaft/warnstreik.html").fields
-    assert fields["authors"] == [] and fields["organizations"] == ["Redaktion hessenschau.de"]
+    assert fields.authors == [] and fields.organizations == ["Redaktion hessenschau.de"]
 
 
 NEXT_APP_PAGE = """<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">
@@ -505,12 +505,12 @@ def test_text_held_only_in_script_data_is_read_from_it():
     )
     page = NEXT_APP_PAGE.replace("PARAGRAPHS", paragraphs)
     result = extract_article(page, url="https://www.hankookilbo.com/news/article/A2026012914320005196")
-    text = result.fields["text"]
+    text = result.fields.text
     assert text.startswith(sentence) and text.count(sentence) == 8 and "Copyright" not in text
     assert "script data" in result.notes["text_from_page_data"]
     # Without the data, nothing is made up.
     empty = extract_article(NEXT_APP_PAGE.replace("PARAGRAPHS", ""), url="https://www.hankookilbo.com/news/article/A1")
-    assert not empty.fields["text"].startswith(sentence) and not empty.notes
+    assert not empty.fields.text.startswith(sentence) and not empty.notes
 
 
 @pytest.mark.parametrize(
@@ -584,8 +584,8 @@ def test_the_headline_is_the_title_not_the_texts_first_paragraph():
     result = extract_article(
         BROKEN_JSON_LD_PAGE, url="https://news.example.com/a/1", fetched_at="2024-05-02T12:00:00+00:00"
     )
-    assert result.fields["title"] == "Kyiv says drone strike hit Russian refinery"
-    assert result.fields["text"].startswith("Ukrainian drones struck an oil refinery")
+    assert result.fields.title == "Kyiv says drone strike hit Russian refinery"
+    assert result.fields.text.startswith("Ukrainian drones struck an oil refinery")
     # Kicker and headline run together (Tages-Anzeiger's <h1>, fundus) go too; a sentence that
     # merely starts like the headline, or a one-paragraph text, stays.
     kicked = ["SVP-Sonderparteitag zur MigrationChiesa ruft zum «politischen Widerstand» auf", "Text."]
@@ -617,7 +617,7 @@ def test_a_list_of_links_inside_the_article_is_a_related_box_not_text():
         f"<h1>Drohnen über dem Hafen</h1>{body}{facts}<h3>Exklusive Hintergründe</h3><ul>{teasers}</ul>"
         f"{body.replace('Hafen sind', 'Hafen waren')}</article></body></html>"
     )
-    text = extract_article(page, url="https://www.example-zeitung.de/politik/article1/drohnen.html").fields["text"]
+    text = extract_article(page, url="https://www.example-zeitung.de/politik/article1/drohnen.html").fields.text
     assert "Die Drohnen flogen in 300 Metern Höhe." in text and "zweimal" in text  # a list of facts stays
     assert "Mit diesen miesen Tricks" not in text and "Putins Wegwerf-Agenten" not in text
     assert "Hafen waren" in text
@@ -640,5 +640,5 @@ def test_every_news_article_type_of_schema_org_is_an_article():
     </article></main></body></html>"""
     )
     fields = extract_article(page, url="https://www.bbc.com/news/explainers-63159607").fields
-    assert fields["title"] == "Office for Budget Responsibility: What is the OBR and what does it do?"
-    assert fields["organizations"] == ["BBC News"] and fields["published_source"] == "json-ld"
+    assert fields.title == "Office for Budget Responsibility: What is the OBR and what does it do?"
+    assert fields.organizations == ["BBC News"] and fields.published_source == "json-ld"

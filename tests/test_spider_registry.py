@@ -3,6 +3,7 @@ extract to exactly their expected items, with none of the outlet's boilerplate."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -45,8 +46,8 @@ def test_fixture_extracts_to_expected_item(spider_name, path, entry):
     for field, value in entry.items():
         if field.startswith("_") or field in CRAWL_FIELDS:
             continue
-        assert fields[field] == value, field
-    serialized = json.dumps(fields, ensure_ascii=False)
+        assert getattr(fields, field) == value, field
+    serialized = json.dumps(dataclasses.asdict(fields), ensure_ascii=False)
     for needle in spider.rules.boilerplate:
         assert needle not in serialized
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ExtractionResult", "PageRules", "extract_article"]
+__all__ = ["ArticleFields", "ExtractionResult", "PageRules", "extract_article"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,6 +18,10 @@ def __getattr__(name: str) -> Any:
         from crawler.extraction import article
 
         return getattr(article, name)
+    if name == "ArticleFields":
+        from crawler.extraction.fields import ArticleFields
+
+        return ArticleFields
     if name == "PageRules":
         from crawler.extraction.rules import PageRules
 

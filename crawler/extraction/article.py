@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
 
 from lxml import etree
 
@@ -20,6 +19,7 @@ from crawler.extraction.body import article_paragraphs
 from crawler.extraction.classification import article_section, article_tags
 from crawler.extraction.credits import article_credit
 from crawler.extraction.dates import article_dates, guess_date, page_date, page_dates
+from crawler.extraction.fields import ArticleFields
 from crawler.extraction.image import lead_image
 from crawler.extraction.language import check_language, declared_language, detect_language
 from crawler.extraction.markup import looks_binary, parse_html, select, text_of
@@ -35,6 +35,7 @@ from crawler.extraction.titles import (
 )
 
 __all__ = [
+    "ArticleFields",
     "ExtractionResult",
     "check_language",
     "core_headline",
@@ -50,7 +51,7 @@ __all__ = [
 class ExtractionResult:
     """Fields for an ``ArticleItem``, or why the page yields none."""
 
-    fields: dict[str, Any] | None = None
+    fields: ArticleFields | None = None
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
     #: Corrections worth a DEBUG line and a stat, not a warning, by stat name: the language when
@@ -126,24 +127,24 @@ def extract_article(
         return ExtractionResult(skipped=f"media page ({', '.join(sorted(meta.types & MEDIA_TYPES))})")
     access, truncated = article_access(ld, scope, rules, words, min_words)
     result = ExtractionResult(
-        fields={
-            "url": url,
-            "canonical_url": meta.canonical or meta.first("og:url") or None,
-            "title": title,
-            "subtitle": text_of(select(scope, rules.subtitle)) or None,
-            "authors": credited.persons,
-            "organizations": credited.organizations,
-            "published": iso(published),
-            "modified": iso(modified),
-            "published_source": published_source,
-            "language": language,
-            "section": section,
-            "tags": article_tags(meta, scope, rules),
-            "image": lead_image(meta, scope, rules),
-            "text": text,
-            "word_count": words,
-            "access": access,
-        }
+        fields=ArticleFields(
+            url=url,
+            canonical_url=meta.canonical or meta.first("og:url") or None,
+            title=title,
+            subtitle=text_of(select(scope, rules.subtitle)) or None,
+            authors=credited.persons,
+            organizations=credited.organizations,
+            published=iso(published),
+            modified=iso(modified),
+            published_source=published_source,
+            language=language,
+            section=section,
+            tags=article_tags(meta, scope, rules),
+            image=lead_image(meta, scope, rules),
+            text=text,
+            word_count=words,
+            access=access,
+        )
     )
     if truncated:
         result.warnings.append(f"truncated text ({truncated})")

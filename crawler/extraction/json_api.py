@@ -7,6 +7,7 @@ from typing import Any
 
 from lxml import html as lxml_html
 
+from crawler.extraction.fields import ArticleFields
 from crawler.extraction.normalize import join_paragraphs, normalize_text
 
 #: Block types that carry article text; the rest (embeds, related, banners) do not.
@@ -26,8 +27,8 @@ def _block_texts(block: dict) -> list[str]:
     return []
 
 
-def extract_blocks_article(document: dict[str, Any], origin: str, language: str | None) -> dict[str, Any] | None:
-    """Item fields from a Meduza-style ``{"root": {...}}`` document, or None if it holds no article."""
+def extract_blocks_article(document: dict[str, Any], origin: str, language: str | None) -> ArticleFields | None:
+    """The article's fields from a Meduza-style ``{"root": {...}}`` document, or None if it holds no article."""
     root = document.get("root") if isinstance(document, dict) else None
     if not isinstance(root, dict) or not root.get("title"):
         return None
@@ -45,21 +46,21 @@ def extract_blocks_article(document: dict[str, Any], origin: str, language: str 
     path = (root.get("url") or "").lstrip("/")
     og = root.get("og") or {}
     tag = root.get("tag") or {}
-    return {
-        "url": f"{origin}/{path}" if path else None,
-        "canonical_url": f"{origin}/{path}" if path else None,
-        "title": normalize_text(root.get("title")),
-        "subtitle": normalize_text(root.get("second_title")) or None,
-        "authors": [],
-        "organizations": [],
-        "published": published,
-        "modified": None,
-        "published_source": "api" if published else None,
-        "language": language,
-        "section": normalize_text(tag.get("name")) or None,
-        "tags": [],
-        "image": {"url": og.get("image"), "caption": None, "credit": None} if og.get("image") else None,
-        "text": text,
-        "word_count": len(text.split()),
-        "access": "free",
-    }
+    return ArticleFields(
+        url=f"{origin}/{path}" if path else None,
+        canonical_url=f"{origin}/{path}" if path else None,
+        title=normalize_text(root.get("title")),
+        subtitle=normalize_text(root.get("second_title")) or None,
+        authors=[],
+        organizations=[],
+        published=published,
+        modified=None,
+        published_source="api" if published else None,
+        language=language,
+        section=normalize_text(tag.get("name")) or None,
+        tags=[],
+        image={"url": og.get("image"), "caption": None, "credit": None} if og.get("image") else None,
+        text=text,
+        word_count=len(text.split()),
+        access="free",
+    )
