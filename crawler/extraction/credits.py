@@ -18,6 +18,7 @@ from crawler.extraction.metadata import PageMetadata, ld_names
 from crawler.extraction.normalize import normalize_text
 from crawler.extraction.people import Credit, credit, is_name_line, squash
 from crawler.extraction.rules import PageRules
+from crawler.extraction.vocabulary import JOIN_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,12 @@ def _credit_from_metadata(meta: PageMetadata, site_names: set[str]) -> Credit:
     return organizations or Credit()
 
 
+#: After a name in the page's markup: tags, then a comma, an ampersand or a join word this test has
+#: always trusted, then tags and a capital.
 _JOINED_NAME = re.compile(
-    r"(?:\s|<[^>]{0,200}>)*(?:,|&amp;|&|\band\b|\bund\b|\bog\b|\bet\b|\by\b|\be\b)(?:\s|<[^>]{0,200}>)*[A-ZÀ-ÖØ-Þ]"
+    r"(?:\s|<[^>]{0,200}>)*(?:,|&amp;|&|"
+    + "|".join(rf"\b{re.escape(word)}\b" for word in JOIN_WORDS.used_by("byline goes on"))
+    + r")(?:\s|<[^>]{0,200}>)*[A-ZÀ-ÖØ-Þ]"
 )
 
 

@@ -15,11 +15,12 @@ from crawler.extraction.markup import select
 from crawler.extraction.metadata import PageMetadata
 from crawler.extraction.normalize import normalize_text, parse_datetime
 from crawler.extraction.rules import PageRules
+from crawler.extraction.vocabulary import MODIFIED_LABELS, PUBLISHED_LABELS
 
 logger = logging.getLogger(__name__)
 
-_PUBLISHED_LABEL = re.compile(r"publi|posted|опубл|опублік", re.I)
-_MODIFIED_LABEL = re.compile(r"updat|modif|edit|обновл|оновл", re.I)
+_PUBLISHED_LABEL = PUBLISHED_LABELS.compile()
+_MODIFIED_LABEL = MODIFIED_LABELS.compile()
 
 
 def page_date(node, timezone_name: str) -> datetime | None:

@@ -13,77 +13,36 @@ import re
 from dataclasses import dataclass, field
 
 from crawler.extraction.normalize import normalize_text
+from crawler.extraction.vocabulary import (
+    BYLINE_LABELS,
+    INNER_BYLINE_LABELS,
+    JOB_TITLE_SUFFIXES,
+    JOB_TITLES,
+    JOIN_WORDS,
+    NAME_PARTICLES,
+    NEWS_AGENCIES,
+    ORGANIZATION_WORDS,
+    join,
+)
 
 #: News agencies, by the names and abbreviations they are credited with.
-AGENCIES = {
-    "afp",
-    "agence france-presse",
-    "agence france presse",
-    "ap",
-    "associated press",
-    "the associated press",
-    "reuters",
-    "thomson reuters",
-    "dpa",
-    "deutsche presse-agentur",
-    "apa",
-    "sda",
-    "keystone-sda",
-    "ansa",
-    "efe",
-    "tass",
-    "ria novosti",
-    "interfax",
-    "ukrinform",
-    "unian",
-    "xinhua",
-    "kyodo",
-    "yonhap",
-    "upi",
-    "bloomberg",
-    "anadolu",
-    "anadolu ajansı",
-    "anadolu agency",
-    "pap",
-    "ctk",
-    "čtk",
-    "belga",
-    "anp",
-    "epa",
-    "kna",
-    "epd",
-    "kap",
-}
-_ORG_WORDS = re.compile(
-    r"\b(staff|redaktion|redaction|rédaction|redacción|redazione|newsroom|desk|team|editorial|editors|agency|"
-    r"agencies|service|news|nachrichten|online|media|press|presse|zeitung|times|post|tribune|journal|herald|"
-    r"radio|tv|television|magazine|magazin|group|gruppe|\.com|\.de|\.org|\.net)\b",
-    re.I,
-)
-_PREFIXES = re.compile(
-    r"^\s*(by|von|par|por|di|door|av|af|автор[ыи]?|авторы|text|texte|texto|autor(?:in)?|author|written by|"
-    r"(?:analysis|opinion|commentary|review|interview|reporting|photos?|video|words) by|a cura di)\s*[:\-–]?\s+",
-    re.I,
-)
-_JOINS = re.compile(r"\s*(?:,|;|&|\+|/|\s(?:and|und|og|och|et|y|e|i|en|ve|и|та|і|a)\s)\s*", re.I)
+AGENCIES = frozenset(NEWS_AGENCIES.patterns)
+_ORG_WORDS = ORGANIZATION_WORDS.compile()
+_PREFIXES = BYLINE_LABELS.compile()
+#: Between two names in a credit: punctuation, or any join word.
+_JOINS = re.compile(r"\s*(?:,|;|&|\+|/|" + JOIN_WORDS.expression() + r")\s*", JOIN_WORDS.flags)
+#: Between two names in a line of names: punctuation, or the join words that use has always trusted.
+_NAME_LINE_JOINS = re.compile(r"\s*[/,&]\s*|\s+(?:" + join(JOIN_WORDS.used_by("line of names"), literal=True) + r")\s+")
 _PAREN = re.compile(r"\s*[\(\[][^\)\]]{1,30}[\)\]]\s*$")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 #: A job title on its own ("News Reporter", "CNN Editor-at-large", "Senior Correspondent"): it
 #: names nobody, it describes the person credited beside it.
-_ROLE_ONLY = re.compile(
-    r"^(?:(?:[A-Z]{2,5}|[A-Z][a-z]|(?i:senior|chief|deputy|political|news|sports?|business|foreign|contributing|associate|"
-    r"managing|executive|digital|trainee|freelance|special|royal|crime|health|science|technology|tech|"
-    r"entertainment|showbiz|world))[\s-]+)*"
-    r"(?i:reporter|correspondent|editor(?:-at-large)?|writer|columnist|contributor|producer|journalist|analyst|"
-    r"critic|photographer|presenter)s?$"
-)
+_ROLE_ONLY = JOB_TITLES.compile()
 #: Job titles after the name in Korean, Japanese and Chinese bylines ("홍길동 기자", "山田太郎記者").
-_ROLE_SUFFIX = re.compile(
-    r"\s*(?:선임기자|수습기자|기자|특파원|논설위원|객원기자|記者|记者|特派員|特派员|編集委員|通讯员|特约记者)$"
-)
+_ROLE_SUFFIX = JOB_TITLE_SUFFIXES.compile()
 #: A byline label inside a credit, capitalised as a label and not as a name particle
 #: ("Capital Von Jemima Kelly": a column's name, then the author; "Ursula von der Leyen" stays).
-_INNER_LABEL = re.compile(r"\s(?:Von|By|Par|Por|Door)\s+(?=[^\W\d_])")
+_INNER_LABEL = INNER_BYLINE_LABELS.compile()
 
 
 @dataclass
@@ -144,7 +103,7 @@ def is_name_line(text: str) -> bool:
     no sentence punctuation."""
     if len(text) > 100 or re.search(r"[\d.!?:;\"«»“”„()]", text):
         return False
-    names = [n for n in re.split(r"\s*[/,&]\s*|\s+(?:and|und|et|y|e|og|och|en)\s+", text.strip()) if n]
+    names = [n for n in _NAME_LINE_JOINS.split(text.strip()) if n]
     if not 1 <= len(names) <= 3:
         return False
     for name in names:
@@ -155,34 +114,7 @@ def is_name_line(text: str) -> bool:
 
 
 #: Lower-case words that belong in names ("Ursula von der Leyen", "Luiz Inácio Lula da Silva").
-_NAME_PARTICLES = {
-    "von",
-    "van",
-    "de",
-    "der",
-    "den",
-    "des",
-    "da",
-    "di",
-    "do",
-    "dos",
-    "das",
-    "du",
-    "del",
-    "della",
-    "la",
-    "le",
-    "bin",
-    "ibn",
-    "al",
-    "el",
-    "y",
-    "zu",
-    "ten",
-    "ter",
-    "af",
-    "av",
-}
+_NAME_PARTICLES = frozenset(NAME_PARTICLES.patterns)
 
 
 def _is_description(name: str) -> bool:
