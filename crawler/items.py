@@ -23,6 +23,8 @@ class ArticleItem(ArticleFields):
     outlet: str = ""
     #: 1 for the first text seen at this URL, 2 for the first edit, and so on.
     revision: int | None = None
+    #: The unified diff of this revision's text against the previous revision's (None for the first).
+    diff: str | None = None
     #: Where the response is archived (file, record id, payload digest, offset, date): a reference
     #: to its WARC record, exported as a dict.
     warc: Any = None

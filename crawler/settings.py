@@ -58,14 +58,18 @@ DOWNLOADER_MIDDLEWARES = {
     # Sees 429/503 answers before RetryMiddleware (550) schedules the retry.
     "crawler.politeness.retry_after.RetryAfterMiddleware": 560,
 }
+SPIDER_MIDDLEWARES = {
+    # The one owner of per-article state: plans article requests, records what became of each
+    # capture, numbers revisions. Closest to the engine, so it sees the output every other
+    # spider middleware let through.
+    "crawler.state.middleware.ArticleStateMiddleware": 50,
+}
 ITEM_PIPELINES = {
-    "crawler.state.revisions.RevisionPipeline": 200,
     "crawler.warc.item_records.WarcItemRecordPipeline": 300,
     "crawler.output.pipeline.TextFilePipeline": 400,
     "crawler.output.quality.QualityStatsPipeline": 900,
 }
 EXTENSIONS = {
-    "crawler.state.incremental.IncrementalState": 100,
     "crawler.output.summary.ArchiveProgress": 500,
 }
 ADDONS = {

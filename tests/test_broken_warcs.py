@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.warc.replay import ReplayIndex
+from crawler.warc.index import ReplayIndex
 
 WARCS = Path(__file__).parent / "fixtures" / "warc"
 GOOD = ["example.warc.gz", "example-iana.org-chunked.warc"]

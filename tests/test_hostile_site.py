@@ -14,9 +14,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from crawler.warc.replay import ReplayIndex
+from crawler.warc.index import ReplayIndex
 from tests.support.run import scrapy
 from tests.support.warcs import records, warcio_check
+
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
 
 GOOD = gzip.decompress(
     sorted((Path(__file__).parent / "fixtures" / "benchmark_slice" / "html").glob("*.gz"))[0].read_bytes()

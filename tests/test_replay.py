@@ -7,7 +7,8 @@ from io import BytesIO
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.warc.replay import ReplayIndex, parse_replay_at
+from crawler.warc.index import ReplayIndex
+from crawler.warc.replay import parse_replay_at
 from crawler.warc.writer import WarcFileWriter
 
 
@@ -94,7 +95,8 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
     import gzip
     import zlib
 
-    from crawler.warc.replay import ArchivedResponse, _decoded
+    from crawler.warc.index import ArchivedResponse
+    from crawler.warc.replay import _decoded
 
     html = b"<html><body>" + b"<p>Replayed words.</p>" * 500 + b"</body></html>"
 

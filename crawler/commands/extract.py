@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -24,8 +25,14 @@ from scrapy.exporters import JsonLinesItemExporter
 from tqdm import tqdm
 
 from crawler.extraction.pool import get_executor, warm_up
+from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.generic import GenericArticleSpider
-from crawler.warc.replay import REPLAY_CAPTURE_KEY, WARC_SUFFIXES, Capture, ReplayIndex
+from crawler.warc.index import WARC_SUFFIXES, IndexedCapture, ReplayIndex
+from crawler.warc.replay import REPLAY_CAPTURE_KEY
+
+if TYPE_CHECKING:
+    from scrapy.crawler import CrawlerProcessBase
+    from scrapy.settings import Settings
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
@@ -57,17 +64,18 @@ def page_url(path: Path) -> str:
 
     tree = parse_html(data)
     for value in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
-        if value.strip().startswith("http"):
-            return value.strip()
+        url: str = value.strip()
+        if url.startswith("http"):
+            return url
     return path.resolve().as_uri()
 
 
-def is_page_capture(capture: Capture) -> bool:
+def is_page_capture(capture: IndexedCapture) -> bool:
     """A capture with content (200, a 304 revisit, a saved page), whatever its type."""
     return capture.status in (200, 304, None)
 
 
-def extraction_spider(base, captures: list[Capture]):
+def extraction_spider(base, captures: list[IndexedCapture]):
     """The outlet's spider, started on archived captures instead of its feeds."""
 
     class ExtractionSpider(base):
@@ -85,6 +93,9 @@ def extraction_spider(base, captures: list[Capture]):
 
 class Command(ScrapyCommand):
     requires_project = True
+    # Set by scrapy.cmdline before process_options() and run() are called.
+    settings: Settings
+    crawler_process: CrawlerProcessBase
 
     def syntax(self) -> str:
         return "PATH... [--spider NAME] [--url URL] [-o FILE]"
@@ -100,7 +111,7 @@ class Command(ScrapyCommand):
 
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
-        if self.settings.getpriority("LOG_LEVEL") < 40:  # no -L or -s LOG_LEVEL given: quiet, a progress bar
+        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # no -L or -s LOG_LEVEL given: quiet, a progress bar
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args, opts) -> None:
@@ -117,12 +128,17 @@ class Command(ScrapyCommand):
         index = ReplayIndex(warcs)
         for page in pages:
             index.add_html_file(page, opts.url if (opts.url and len(pages) == 1) else page_url(page))
-        groups: dict[type, list[Capture]] = defaultdict(list)
+        groups: dict[type[ArchiveSpider], list[IndexedCapture]] = defaultdict(list)
         by_domain = self._spiders_by_domain(loader)
         for capture in index.captures():
             if not is_page_capture(capture) or (opts.url and capture.url != opts.url):
                 continue
-            spider = loader.load(opts.spider) if opts.spider else self._spider_for(capture.url, by_domain)
+            # Every spider of the registry is an ArchiveSpider.
+            spider = (
+                cast("type[ArchiveSpider]", loader.load(opts.spider))
+                if opts.spider
+                else self._spider_for(capture.url, by_domain)
+            )
             # The outlet says which of its captures are articles: HTML pages, or (Meduza) its JSON API.
             if capture.record_type == "file" or spider.archived_article(capture.url, capture.mime):
                 groups[spider].append(capture)
@@ -142,7 +158,8 @@ class Command(ScrapyCommand):
             priority="cmdline",
         )
         output = sys.stdout.buffer if opts.output == "-" else open(opts.output, "wb")
-        exporter = JsonLinesItemExporter(output, ensure_ascii=False)
+        # Scrapy annotates the file as BytesIO; any binary file works.
+        exporter = JsonLinesItemExporter(output, ensure_ascii=False)  # type: ignore[arg-type]
         exporter.start_exporting()
         progress = tqdm(total=len(captures), desc="extract", unit="page", file=sys.stderr, disable=not captures)
         counts = {"items": 0}
@@ -183,7 +200,7 @@ class Command(ScrapyCommand):
         self.exitcode = 1 if index.errors else 0
 
     @staticmethod
-    def _spiders_by_domain(loader) -> list[tuple[str, type]]:
+    def _spiders_by_domain(loader) -> list[tuple[str, type[ArchiveSpider]]]:
         pairs = []
         for name in loader.list():
             spider = loader.load(name)
@@ -191,7 +208,7 @@ class Command(ScrapyCommand):
         return sorted(pairs, key=lambda pair: -len(pair[0]))
 
     @staticmethod
-    def _spider_for(url: str, by_domain: list[tuple[str, type]]) -> type:
+    def _spider_for(url: str, by_domain: list[tuple[str, type[ArchiveSpider]]]) -> type[ArchiveSpider]:
         host = urlsplit(url).hostname or ""
         for domain, spider in by_domain:
             if host == domain or host.endswith("." + domain):

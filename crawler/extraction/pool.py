@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crawler.extraction.article import ExtractionResult
@@ -103,16 +103,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run_in_worker(html: str, **kwargs) -> ExtractionResult:
-    """Runs in the worker (already loaded there by the fork server); pickled by name only."""
+def _call_in_worker(function: str, *args: Any, **kwargs: Any) -> ExtractionResult:
+    """Runs in the worker (the module is already loaded there by the fork server): the crawler
+    process names the function, so it never imports the extraction code itself."""
     from crawler.extraction import worker
 
-    return worker.run(html, **kwargs)
+    return getattr(worker, function)(*args, **kwargs)
 
 
-async def extract_in_pool(executor: Executor, html: str, **kwargs) -> ExtractionResult:
+async def run_in_pool(executor: Executor, function: str, *args: Any, **kwargs: Any) -> ExtractionResult:
+    """``crawler.extraction.worker.<function>(*args, **kwargs)`` on the pool, awaited."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, partial(_run_in_worker, html, **kwargs))
+    return await loop.run_in_executor(executor, partial(_call_in_worker, function, *args, **kwargs))
+
+
+async def extract_in_pool(executor: Executor, html: str, **kwargs: Any) -> ExtractionResult:
+    """``extract_article(html, **kwargs)`` on the pool."""
+    return await run_in_pool(executor, "run", html, **kwargs)
 
 
 @atexit.register

@@ -7,8 +7,10 @@ pages (trafilatura, lxml, extruct, dateparser and their data) instead of each lo
 from __future__ import annotations
 
 import gc
+import json
 
 from crawler.extraction.article import ExtractionResult, extract_article
+from crawler.extraction.json_api import extract_blocks_article
 
 # Warm the lazily built parts up once, before the workers are forked.
 extract_article("<html><body><p>Warm up.</p></body></html>", url="https://example.org/warm-up")
@@ -24,3 +26,15 @@ gc.freeze()
 
 def run(html: str, **kwargs) -> ExtractionResult:
     return extract_article(html, **kwargs)
+
+
+def run_api_answer(body: bytes, url: str, api_path: str, language: str | None) -> ExtractionResult:
+    """An article from an outlet's JSON API answer (``<origin><api_path><article path>``)."""
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        return ExtractionResult(skipped=f"unparseable JSON API answer: {exc}")
+    fields = extract_blocks_article(document, url.split(api_path, 1)[0], language)
+    if fields is None:
+        return ExtractionResult(skipped="no article in the API answer")
+    return ExtractionResult(fields=fields)

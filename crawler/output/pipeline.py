@@ -10,8 +10,6 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.output.naming import contained_path, url_relative_path
 from crawler.output.text_files import remove_stale_partials, render, write_atomically
-from crawler.state.database import revision_diff
-from crawler.state.incremental import IncrementalState
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +18,6 @@ class TextFilePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.root = Path(crawler.settings.get("ARCHIVE_DIR")) / "text"
-        self.incremental: IncrementalState | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -39,7 +36,6 @@ class TextFilePipeline:
             raise DropItem(f"text file not written: {exc}") from exc
 
     def open_spider(self) -> None:
-        self.incremental = self.crawler.get_extension(IncrementalState)
         removed = remove_stale_partials(self.root / self.crawler.spider.name)
         if removed:
             self.crawler.stats.set_value("text/partials_removed", len(removed))
@@ -52,9 +48,8 @@ class TextFilePipeline:
         if revision > 1:
             # Later revisions sit beside the first, each with its diff.
             path = path.with_name(f"{path.stem}.r{revision}.md")
-            previous = self.incremental.open().last_revision(adapter["url"]) if self.incremental else None
-            if previous is not None:
-                diff = revision_diff(previous, adapter.get("text") or "", revision, adapter.get("fetched_at") or "")
+            diff = adapter.get("diff")
+            if diff:
                 self._write(path.with_suffix(".diff"), diff)
         self._write(path, render(item))
         self.crawler.stats.inc_value("text/files")

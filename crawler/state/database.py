@@ -16,6 +16,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.refs import WarcRef
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
     id INTEGER PRIMARY KEY,
@@ -51,7 +53,9 @@ CREATE TABLE IF NOT EXISTS revisions (
 
 
 @dataclass(frozen=True)
-class Capture:
+class StoredCapture:
+    """One row of ``captures``: an archived exchange as the state remembers it."""
+
     url: str
     spider: str
     fetched_at: str
@@ -63,6 +67,10 @@ class Capture:
     payload_digest: str | None
     etag: str | None
     last_modified: str | None
+
+    @property
+    def ref(self) -> WarcRef:
+        return WarcRef(self.warc_file, self.record_id, self.payload_digest, self.warc_offset, self.fetched_at)
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,18 @@ def revision_diff(previous: Revision, text: str, number: int, fetched_at: str) -
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
+def next_revision(
+    last: Revision | None, url: str, spider: str, fetched_at: str, record_id: str, text: str
+) -> Revision | None:
+    """The revision a text makes after ``last`` (numbered, with its diff), or None if it is unchanged."""
+    digest = text_hash(text)
+    if last is not None and last.text_hash == digest:
+        return None
+    number = 1 if last is None else last.revision + 1
+    diff = revision_diff(last, text, number, fetched_at) if last is not None else None
+    return Revision(url, number, spider, fetched_at, record_id, digest, text, diff)
+
+
 _CAPTURE_COLUMNS = "url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest, etag, last_modified"
 _REVISION_COLUMNS = "url, revision, spider, fetched_at, record_id, text_hash, text, diff"
 
@@ -114,7 +134,7 @@ class ArchiveState:
         self.db.close()
 
     # -- captures -----------------------------------------------------------------
-    def record_capture(self, capture: Capture) -> None:
+    def record_capture(self, capture: StoredCapture) -> None:
         self.db.execute(
             f"INSERT INTO captures ({_CAPTURE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -132,33 +152,33 @@ class ArchiveState:
             ),
         )
 
-    def captures(self, url: str) -> list[Capture]:
+    def captures(self, url: str) -> list[StoredCapture]:
         rows = self.db.execute(
             f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? ORDER BY fetched_at, id",
             (url,),
         ).fetchall()
-        return [Capture(*row) for row in rows]
+        return [StoredCapture(*row) for row in rows]
 
-    def last_processed(self, url: str) -> Capture | None:
+    def last_processed(self, url: str) -> StoredCapture | None:
         """The newest capture of a URL that served content (200 or 304) and was processed to the end."""
         row = self.db.execute(
             f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND status IN (200, 304)"
             " AND outcome IS NOT NULL AND outcome != 'error' ORDER BY fetched_at DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
-        return Capture(*row) if row else None
+        return StoredCapture(*row) if row else None
 
     def set_outcome(self, record_id: str, outcome: str) -> None:
         self.db.execute("UPDATE captures SET outcome = ? WHERE record_id = ?", (outcome, record_id))
 
-    def last_payload(self, url: str) -> Capture | None:
+    def last_payload(self, url: str) -> StoredCapture | None:
         """The newest full response (not a revisit) of a URL: what a revisit refers to."""
         row = self.db.execute(
             f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND record_type = 'response' AND status = 200"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
-        return Capture(*row) if row else None
+        return StoredCapture(*row) if row else None
 
     def forget_records(self, warc_file: str, from_offset: int) -> int:
         """Drop captures of records cut from a recovered WARC file."""
@@ -182,19 +202,26 @@ class ArchiveState:
         ).fetchall()
         return [Revision(*row) for row in rows]
 
-    def add_revision(self, url: str, spider: str, fetched_at: str, record_id: str, text: str) -> tuple[Revision, bool]:
-        """Store the text if it differs from the last revision: (current revision, whether it is new)."""
-        digest = text_hash(text)
-        last = self.last_revision(url)
-        if last is not None and last.text_hash == digest:
-            return last, False
-        number = 1 if last is None else last.revision + 1
-        diff = revision_diff(last, text, number, fetched_at) if last is not None else None
-        self.db.execute(
-            f"INSERT INTO revisions ({_REVISION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-            (url, number, spider, fetched_at, record_id, digest, text, diff),
-        )
-        return Revision(url, number, spider, fetched_at, record_id, digest, text, diff), True
+    def store_revision(self, revision: Revision) -> bool:
+        """Store a revision decided by ``next_revision``; False if that number is already taken
+        (an overlapping writer stored it first), and the state is left as that writer left it."""
+        try:
+            self.db.execute(
+                f"INSERT INTO revisions ({_REVISION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    revision.url,
+                    revision.revision,
+                    revision.spider,
+                    revision.fetched_at,
+                    revision.record_id,
+                    revision.text_hash,
+                    revision.text,
+                    revision.diff,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
 
     def known_urls(self, spider: str) -> int:
         return self.db.execute("SELECT COUNT(DISTINCT url) FROM revisions WHERE spider = ?", (spider,)).fetchone()[0]

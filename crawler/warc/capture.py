@@ -30,8 +30,9 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 
 from crawler import __version__
-from crawler.state.database import Capture
-from crawler.state.incremental import IncrementalState
+from crawler.refs import ORIG_HEADER_PREFIX, WARC_META_KEY, WarcRef
+from crawler.state.database import StoredCapture
+from crawler.state.middleware import ArticleStateMiddleware
 from crawler.warc.recovery import recover_directory
 from crawler.warc.writer import WarcFileWriter, record_builder
 
@@ -45,8 +46,6 @@ logger = logging.getLogger(__name__)
 #: Headers that describe the transfer, not the payload. The body Scrapy hands
 #: us has had its chunked framing removed, so the header must not claim it.
 _HOP_BY_HOP = {b"transfer-encoding"}
-ORIG_HEADER_PREFIX = "X-Archive-Orig-"
-WARC_META_KEY = "warc"
 _RECEIVED_KEY = "_archive_received"
 _OVERSIZE_KEY = "_archive_oversize"
 _LIMIT_KEY = "_archive_limit"
@@ -129,7 +128,7 @@ class WarcCaptureMiddleware:
         self.write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
         self.builder = record_builder()
         self.writer: WarcFileWriter | None = None
-        self.incremental: IncrementalState | None = None
+        self.state: ArticleStateMiddleware | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -148,7 +147,7 @@ class WarcCaptureMiddleware:
 
     # -- signals ----------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
-        self.incremental = self.crawler.get_extension(IncrementalState)
+        self.state = self.crawler.get_spider_middleware(ArticleStateMiddleware)
         try:
             self._open(spider)
         except OSError as exc:
@@ -157,8 +156,8 @@ class WarcCaptureMiddleware:
     def _open(self, spider: Spider) -> None:
         for recovered in recover_directory(self.root / spider.name):
             self.stats.inc_value("warc/recovered_files")
-            if self.incremental is not None:
-                forgotten = self.incremental.open().forget_records(recovered.path.name, recovered.kept_bytes)
+            if self.state is not None:
+                forgotten = self.state.forget_cut_records(recovered.path.name, recovered.kept_bytes)
                 if forgotten:
                     logger.warning("Forgot %d captures of records cut from %s", forgotten, recovered.path.name)
         self.writer_for(spider.name)
@@ -233,8 +232,8 @@ class WarcCaptureMiddleware:
         elif oversize:
             headers["WARC-Truncated"] = "length"
         previous = None
-        if self.incremental is not None and not (torn or oversize) and response.status in (200, 304):
-            previous = self.incremental.open().last_payload(response.url)  # SQLite: on this thread
+        if self.state is not None and not (torn or oversize) and response.status in (200, 304):
+            previous = self.state.previous_payload(request, response.url)  # SQLite: on this thread
         # Building (digests), serializing and gzip run on a thread (hashlib and zlib release the
         # GIL), so the reactor keeps downloading; the response goes on only once it is in the WARC.
         # Response first: readers look for it first, and cdxj-indexer pairs them.
@@ -255,16 +254,10 @@ class WarcCaptureMiddleware:
             self._refuse_oversize(request, response, location)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
-        request.meta[WARC_META_KEY] = {
-            "file": location.filename,
-            "record_id": record_id,
-            "payload_digest": digest,
-            "offset": location.offset,
-            "date": date,
-        }
-        if self.incremental is not None:
-            self.incremental.open().record_capture(
-                Capture(
+        request.meta[WARC_META_KEY] = WarcRef(location.filename, record_id, digest, location.offset, date)
+        if self.state is not None:
+            self.state.record_capture(
+                StoredCapture(
                     url=response.url,
                     spider=name,
                     fetched_at=date,

@@ -13,6 +13,7 @@ from io import BytesIO
 from itemadapter import ItemAdapter
 
 from crawler.extraction.normalize import utc_now
+from crawler.refs import WarcRef
 from crawler.warc.capture import WarcCaptureMiddleware, warc_date
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class WarcItemRecordPipeline:
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        warc = adapter.get("warc") or {}
-        if self.capture is None or not warc.get("record_id"):
+        ref = WarcRef.from_value(adapter.get("warc"))
+        if self.capture is None or ref is None:
             return item
         writer = self.capture.writer_for(self.crawler.spider.name)
         payload = item_json(item)
@@ -50,7 +51,7 @@ class WarcItemRecordPipeline:
             warc_content_type="application/json",
             warc_headers_dict={
                 "WARC-Date": warc_date(utc_now()),
-                "WARC-Refers-To": warc["record_id"],
+                "WARC-Refers-To": ref.record_id,
             },
         )
         writer.write(record)

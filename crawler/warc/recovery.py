@@ -41,7 +41,7 @@ def _record_ok(data: bytes) -> bool:
     block = record.raw_stream.read()
     if len(block) != declared:
         return False
-    expected = record.rec_headers.get_header("WARC-Block-Digest")
+    expected: str | None = record.rec_headers.get_header("WARC-Block-Digest")
     if expected:
         digester = Digester(expected.split(":", 1)[0])
         digester.update(block)

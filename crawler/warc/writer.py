@@ -18,7 +18,7 @@ import weakref
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
+from io import BufferedWriter, BytesIO
 from pathlib import Path
 
 from warcio.recordbuilder import RecordBuilder
@@ -85,7 +85,7 @@ class WarcFileWriter:
 
     def __init__(
         self,
-        directory: str | os.PathLike,
+        directory: str | os.PathLike[str],
         prefix: str,
         *,
         max_size: int = 1_000_000_000,
@@ -99,7 +99,7 @@ class WarcFileWriter:
         self.warcinfo = dict(warcinfo or {})
         self.builder = record_builder()
         self._lock = threading.Lock()
-        self._file = None
+        self._file: BufferedWriter | None = None
         self._path: Path | None = None
         self._serial = 0
         self.files_opened = 0

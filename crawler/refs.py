@@ -1,0 +1,59 @@
+"""What every subsystem passes around: a reference to a WARC record, and the request meta keys.
+
+The bottom of the project: it imports nothing of it, so capture, state, replay, spiders and
+pipelines can all name these without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: Prefix of a response header archived under another name (``Transfer-Encoding``: the body
+#: handed on has had its chunked framing removed, so the header must not claim it).
+ORIG_HEADER_PREFIX = "X-Archive-Orig-"
+#: ``request.meta`` key (and ``response.meta``) under which capture or replay leaves the
+#: ``WarcRef`` of the response record a response was archived in (or served from).
+WARC_META_KEY = "warc"
+#: ``request.meta`` key: what the feed or sitemap said of an article (``Entry.discovered``).
+DISCOVERED_KEY = "discovered"
+#: ``request.meta`` key marking a discovered article request, whose fetch the state plans.
+#: Its value is the date the feed or sitemap announced for the article (an ISO string) or None.
+ANNOUNCED_KEY = "article_announced"
+#: ``request.meta`` key: the newest full response archived for the URL, as the state found it
+#: when it planned the request (a ``StoredCapture``); capture writes a revisit against it.
+PREVIOUS_PAYLOAD_KEY = "archive_previous_payload"
+#: ``response.meta`` key: why a capture yielded no article ("not_article", "error", ...),
+#: set by the spider for the state to record.
+OUTCOME_KEY = "archive_outcome"
+#: ``response.meta`` key: the item a crawl extracted from the capture being replayed.
+ARCHIVED_ITEM_KEY = "archived_item"
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where one record lies: WARC file name, record id, payload digest, byte offset, WARC-Date."""
+
+    file: str
+    record_id: str
+    payload_digest: str | None = None
+    offset: int | None = None
+    date: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_value(cls, value: WarcRef | dict[str, Any] | None) -> WarcRef | None:
+        """A reference from what an item or an archived item's JSON holds (dict form), or None."""
+        if value is None or isinstance(value, WarcRef):
+            return value
+        if not value.get("record_id"):
+            return None
+        return cls(
+            file=value.get("file") or "",
+            record_id=value["record_id"],
+            payload_digest=value.get("payload_digest"),
+            offset=value.get("offset"),
+            date=value.get("date"),
+        )

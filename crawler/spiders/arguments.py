@@ -1,0 +1,63 @@
+"""The arguments every spider takes (``-a name=value``), read and checked in one place.
+
+``-a since=YYYY-MM-DD``
+    skip sitemap files and entries (and feed entries) older than that day.
+``-a url=URL[,URL...]``
+    fetch just these articles, no discovery.
+``-a feeds=URL[,URL...]`` / ``-a sitemaps=URL[,URL...]``
+    discover from these only, instead of the declared sources.
+``-a site=ORIGIN``
+    the declared sources, rebased onto another origin (a mirror, a test server).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+
+def csv_urls(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def rebase(url: str, origin: str) -> str:
+    """``url`` with the scheme and host of ``origin``."""
+    parts, new = urlsplit(url), urlsplit(origin)
+    return parts._replace(scheme=new.scheme, netloc=new.netloc).geturl()
+
+
+@dataclass(frozen=True)
+class SpiderArguments:
+    since: date | None
+    only_urls: tuple[str, ...]
+    feeds: tuple[str, ...]
+    sitemaps: tuple[str, ...]
+    feed_pages: tuple[str, ...]
+    #: Hosts the arguments name (sources, articles, a mirror): allowed besides the declared ones.
+    extra_hosts: frozenset[str]
+
+    @classmethod
+    def parse(
+        cls,
+        declared: type,
+        since: str | None = None,
+        url: str | None = None,
+        feeds: str | None = None,
+        sitemaps: str | None = None,
+        site: str | None = None,
+    ) -> SpiderArguments:
+        """The arguments against the spider's declaration (its feeds, sitemaps and feed pages)."""
+        try:
+            since_day = date.fromisoformat(since) if since else None
+        except ValueError as exc:
+            raise ValueError(f"-a since= takes YYYY-MM-DD, not {since!r}") from exc
+        only_urls = tuple(csv_urls(url))
+        if feeds or sitemaps:
+            sources = (tuple(csv_urls(feeds)), tuple(csv_urls(sitemaps)), ())
+        else:
+            moved = (lambda urls: tuple(rebase(u, site) for u in urls)) if site else tuple
+            sources = (moved(declared.feeds), moved(declared.sitemaps), moved(declared.feed_pages))
+        extra = [*csv_urls(feeds), *csv_urls(sitemaps), *only_urls, *([site] if site else [])]
+        hosts = frozenset(h for h in (urlsplit(u).hostname for u in extra) if h)
+        return cls(since_day, only_urls, *sources, hosts)

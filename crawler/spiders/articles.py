@@ -1,0 +1,121 @@
+"""Articles: an archived response handed to extraction on the worker pool, and the item it makes.
+
+The spider never touches the archive's state: it says why a capture yielded no article
+(``OUTCOME_KEY`` in the response's meta) and the state records it
+(``crawler.state.middleware``), which also numbers the item's revision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from scrapy.http import Response, TextResponse
+
+from crawler.extraction.pool import get_executor, run_in_pool, warm_up
+from crawler.items import ArticleItem
+from crawler.refs import DISCOVERED_KEY, OUTCOME_KEY, WARC_META_KEY, WarcRef
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.extraction.article import ExtractionResult
+    from crawler.extraction.rules import PageRules
+
+logger = logging.getLogger(__name__)
+
+#: Why a page yielded no article, when that is worth a warning rather than a debug line.
+_BROKEN = ("empty page", "binary content", "unparseable")
+
+
+def capture_date(response: Response) -> str:
+    """When the response was captured (its WARC-Date), or now for a response not archived."""
+    ref: WarcRef | None = response.meta.get(WARC_META_KEY)
+    return (ref.date if ref else None) or datetime.now(UTC).isoformat()
+
+
+class ArticleMixin:
+    """Extraction dispatch of ``ArchiveSpider``."""
+
+    name: str
+    crawler: Any
+    executor: Executor
+    min_words: int
+    extraction_enabled: bool
+
+    if TYPE_CHECKING:  # provided by OutletDeclaration
+
+        @classmethod
+        def rules_for(cls, when: str | datetime | None) -> PageRules: ...
+
+    def setup_extraction(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.executor = get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS"))
+        self.min_words = settings.getint("EXTRACTION_MIN_WORDS")
+        self.extraction_enabled = settings.getbool("EXTRACTION_ENABLED")
+        if self.extraction_enabled:
+            warm_up(self.executor)
+
+    def extraction_job(self, response: Response) -> partial | None:
+        """What to run on the pool for this response (a call of ``crawler.extraction.worker``),
+        or None when it holds no page to read. Platforms with other article sources override it."""
+        if not isinstance(response, TextResponse):
+            return None
+        fetched_at = capture_date(response)
+        return partial(
+            run_in_pool,
+            self.executor,
+            "run",
+            response.text,
+            url=response.url,
+            rules=self.rules_for(fetched_at),
+            fetched_at=fetched_at,
+            discovered=response.meta.get(DISCOVERED_KEY),
+            min_words=self.min_words,
+        )
+
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
+        stats = self.crawler.stats
+        if response.status == 304:
+            return  # the state records it (not modified)
+        if not self.extraction_enabled:
+            stats.inc_value("articles/not_extracted")
+            return
+        job = self.extraction_job(response)
+        if job is None:
+            logger.debug("Not a text page, no article: %s", response.url)
+            stats.inc_value("articles/not_text")
+            response.meta[OUTCOME_KEY] = "not_article"
+            return
+        try:
+            result: ExtractionResult = await job()
+        except Exception:
+            logger.exception("Extraction failed on %s (the response is archived)", response.url)
+            stats.inc_value("extract/error")
+            response.meta[OUTCOME_KEY] = "error"
+            return
+        if result.fields is None:
+            # Routine for video and section pages; worth a warning for broken ones.
+            broken = (result.skipped or "").startswith(_BROKEN)
+            level = logging.WARNING if broken else logging.DEBUG
+            logger.log(level, "No article at %s: %s (archived)", response.url, result.skipped)
+            stats.inc_value("articles/skipped")
+            response.meta[OUTCOME_KEY] = "not_article"
+            return
+        for warning in result.warnings:
+            logger.warning("Extraction of %s: %s", response.url, warning)
+            stats.inc_value("extract/" + warning.split(" ")[0])
+        for stat, note in result.notes.items():
+            logger.debug("Extraction of %s: %s", response.url, note)
+            stats.inc_value("extract/" + stat)
+        yield self.article_item(response, result.fields)
+
+    def article_item(self, response: Response, fields: Any) -> ArticleItem:
+        """The item for an extracted page, tied to the WARC record it came from."""
+        return ArticleItem.from_fields(
+            fields, outlet=self.name, warc=response.meta.get(WARC_META_KEY), fetched_at=capture_date(response)
+        )

@@ -1,0 +1,216 @@
+"""The one owner of what the archive knows about each article, during a crawl.
+
+``ArticleStateMiddleware`` is a spider middleware, as scrapy-deltafetch is: it sees what every
+callback yields and is the only component that reads or writes ``ARCHIVE_DIR/state.sqlite3``.
+
+- **Requests.** A discovered article request (``ANNOUNCED_KEY`` in its meta) is planned:
+  skipped when known and not due (``planning.plan_fetch``), else sent with conditional headers,
+  and with the newest archived payload of its URL attached for capture's revisit decision.
+- **Captures.** ``WarcCaptureMiddleware`` records each capture through ``record_capture`` and
+  asks ``previous_payload`` what a revisit would refer to; a recovered WARC's cut records are
+  forgotten through ``forget_cut_records``.
+- **Outcomes.** Every capture a callback handled gets its outcome: ``article`` once its item went
+  through every pipeline, ``unchanged`` (same text as the last revision: the item is dropped
+  here), ``not_modified`` (a 304), or what the spider left in ``OUTCOME_KEY`` (``not_article``,
+  ``error``); a callback that raised marks ``error``. Only a capture with an outcome makes its
+  URL known to the next run, so a crash in between leaves it to be fetched again.
+- **Revisions.** The item's revision number and its diff against the previous revision are
+  decided once, here, and put on the item; pipelines only read them. The revision is stored
+  once the item went through every pipeline.
+
+Without the database (a replay, ``scrapy extract``, or ``INCREMENTAL_ENABLED`` off) nothing is
+planned or recorded, and an item whose text equals the item the archive holds for the capture
+(``ARCHIVED_ITEM_KEY``) takes that item's revision and diff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, signals
+
+from crawler.items import ArticleItem
+from crawler.refs import (
+    ANNOUNCED_KEY,
+    ARCHIVED_ITEM_KEY,
+    OUTCOME_KEY,
+    PREVIOUS_PAYLOAD_KEY,
+    WARC_META_KEY,
+    WarcRef,
+)
+from crawler.state.database import ArchiveState, Revision, StoredCapture, next_revision, text_hash
+from crawler.state.planning import plan_fetch
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+class ArticleStateMiddleware:
+    def __init__(self, crawler: Crawler, archive_dir: Path | None, recheck: timedelta) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        #: None: no state database this run (replay, extract, INCREMENTAL_ENABLED off).
+        self.archive_dir = archive_dir
+        self.recheck = recheck
+        self._db: ArchiveState | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArticleStateMiddleware:
+        settings = crawler.settings
+        use_db = settings.getbool("INCREMENTAL_ENABLED") and not settings.get("REPLAY_WARC")
+        archive_dir = Path(settings.get("ARCHIVE_DIR")) if use_db else None
+        middleware = cls(crawler, archive_dir, timedelta(hours=settings.getfloat("RECHECK_INTERVAL_HOURS")))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
+        return middleware
+
+    # -- the database ------------------------------------------------------------------
+    @property
+    def enabled(self) -> bool:
+        """Whether this run keeps state (the database is opened on first use)."""
+        return self.archive_dir is not None
+
+    @property
+    def db(self) -> ArchiveState | None:
+        if self._db is None and self.archive_dir is not None:
+            self._db = ArchiveState(self.archive_dir)
+        return self._db
+
+    def spider_opened(self, spider) -> None:
+        if self.db is not None:
+            known = self.db.known_urls(spider.name)
+            logger.info("Incremental state %s: %d articles of %s known", self.db.path, known, spider.name)
+
+    def spider_closed(self, spider) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # -- what capture asks and tells -------------------------------------------------------
+    def previous_payload(self, request: Request, url: str) -> StoredCapture | None:
+        """The newest full response archived for ``url``: planned with the request, else looked up."""
+        if PREVIOUS_PAYLOAD_KEY in request.meta:
+            return request.meta[PREVIOUS_PAYLOAD_KEY]
+        return self.db.last_payload(url) if self.db is not None else None
+
+    def record_capture(self, capture: StoredCapture) -> None:
+        if self.db is not None:
+            self.db.record_capture(capture)
+
+    def forget_cut_records(self, warc_file: str, from_offset: int) -> int:
+        return self.db.forget_records(warc_file, from_offset) if self.db is not None else 0
+
+    def mark(self, ref: WarcRef | None, outcome: str) -> None:
+        """Record what became of a capture; only then is its URL known to the next run."""
+        if ref is not None and self.db is not None:
+            self.db.set_outcome(ref.record_id, outcome)
+
+    # -- spider middleware -----------------------------------------------------------------
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        produced = False
+        for output in result:
+            output = self._handle(response, output)
+            if output is not None:
+                produced = produced or isinstance(output, ArticleItem)
+                yield output
+        self._finish(response, produced)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        produced = False
+        async for output in result:
+            output = self._handle(response, output)
+            if output is not None:
+                produced = produced or isinstance(output, ArticleItem)
+                yield output
+        self._finish(response, produced)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> None:
+        self.mark(response.meta.get(WARC_META_KEY), "error")
+
+    def _handle(self, response: Response, output: Any) -> Any:
+        if isinstance(output, Request):
+            return self._plan(output)
+        if isinstance(output, ArticleItem):
+            return self._revision(response, output)
+        return output
+
+    def _finish(self, response: Response, produced: bool) -> None:
+        """A capture that yielded no article: its outcome, as the response or the spider says."""
+        if produced:
+            return  # marked once the item went through the pipelines (item_scraped)
+        if response.status == 304:
+            logger.debug("Not modified since the last capture: %s", response.url)
+            self.stats.inc_value("articles/not_modified")
+            self.mark(response.meta.get(WARC_META_KEY), "not_modified")
+        elif OUTCOME_KEY in response.meta:
+            self.mark(response.meta.get(WARC_META_KEY), response.meta[OUTCOME_KEY])
+
+    def _plan(self, request: Request) -> Request | None:
+        if ANNOUNCED_KEY not in request.meta or self.db is None:
+            return request
+        last = self.db.last_processed(request.url)
+        plan = plan_fetch(last, request.meta[ANNOUNCED_KEY], self.recheck)
+        if not plan.fetch:
+            self.stats.inc_value("incremental/skipped_known")
+            return None
+        self.stats.inc_value(f"incremental/{plan.reason.replace(' ', '_')}")
+        if plan.headers:
+            for name, value in plan.headers.items():
+                request.headers[name] = value
+            request.meta["handle_httpstatus_list"] = [304]
+        request.meta[PREVIOUS_PAYLOAD_KEY] = self.db.last_payload(request.url)
+        return request
+
+    def _revision(self, response: Response, item: ArticleItem) -> ArticleItem | None:
+        ref = WarcRef.from_value(item.warc)
+        if self.db is None:
+            archived = response.meta.get(ARCHIVED_ITEM_KEY)
+            if archived and archived.get("text") == item.text:
+                # A replay: the archive says which revision this capture was.
+                item.revision = archived.get("revision")
+                item.diff = archived.get("diff")
+            return item
+        last = self.db.last_revision(item.url)
+        spider = self.crawler.spider.name if self.crawler.spider else item.outlet
+        revision = next_revision(
+            last, item.url, spider, item.fetched_at or "", ref.record_id if ref else "", item.text or ""
+        )
+        if revision is None:
+            assert last is not None
+            self.stats.inc_value("articles/unchanged")
+            self.mark(ref, "unchanged")
+            logger.debug("Unchanged since revision %d: %s", last.revision, item.url)
+            return None
+        item.revision, item.diff = revision.revision, revision.diff
+        self.stats.inc_value("articles/new" if last is None else "articles/updated")
+        return item
+
+    def item_scraped(self, item: Any, response: Response, spider) -> None:
+        """The item went through every pipeline (text file written): store its revision."""
+        if self.db is None or not isinstance(item, ArticleItem) or not item.revision:
+            return
+        ref = WarcRef.from_value(item.warc)
+        text = item.text or ""
+        stored = self.db.store_revision(
+            Revision(
+                item.url,
+                item.revision,
+                spider.name,
+                item.fetched_at or "",
+                ref.record_id if ref else "",
+                text_hash(text),
+                text,
+                item.diff,
+            )
+        )
+        if not stored:
+            logger.warning("Revision %d of %s was stored meanwhile by another run", item.revision, item.url)
+        self.mark(ref, "article")
