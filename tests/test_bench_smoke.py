@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.speed import measure, ratios, report
+
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
 
 SLICE = Path(__file__).parent / "fixtures" / "benchmark_slice"
 

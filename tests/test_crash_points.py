@@ -22,6 +22,8 @@ from tests.support.moscowtimes_site import expected_items, moscowtimes_site
 from tests.support.run import ENV, PROJECT, command
 from tests.support.warcs import records
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 CRASH_EXTENSION = json.dumps({**project_settings.EXTENSIONS, "tests.support.crash_points.CrashPoint": 0})
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from crawler.extraction.rules import PageRules
 from spiders.moscowtimes import MoscowTimesSpider
@@ -18,6 +21,7 @@ def expected(spider: str) -> dict:
     return {e["url"]: {k: v for k, v in e.items() if not k.startswith("_")} for e in entries.values()}
 
 
+@pytest.mark.slow  # starts a scrapy process
 def test_outlet_is_picked_by_domain_from_the_registry(tmp_path):
     run = scrapy("extract", "samples/moscowtimes-sample.warc.gz", "-o", str(tmp_path / "out.jsonl"), archive=tmp_path)
     assert run.returncode == 0, run.log
@@ -29,6 +33,7 @@ def test_outlet_is_picked_by_domain_from_the_registry(tmp_path):
         assert items[url]["revision"] == 1  # read from the archive's conversion record
 
 
+@pytest.mark.slow  # starts a scrapy process
 def test_saved_html_pages_take_their_url_from_the_page(tmp_path):
     pages = tmp_path / "pages"
     shutil.copytree(FIXTURES / "svoboda" / "pages", pages)
@@ -41,6 +46,7 @@ def test_saved_html_pages_take_their_url_from_the_page(tmp_path):
     }
 
 
+@pytest.mark.slow  # starts a scrapy process
 def test_unknown_domains_get_generic_extraction(tmp_path):
     page = tmp_path / "page.html"
     html = (FIXTURES / "moscowtimes" / "pages" / "a87242.html").read_text(encoding="utf-8")
@@ -57,13 +63,14 @@ def test_rules_are_chosen_by_the_capture_date():
 
     class Redesigned(MoscowTimesSpider):
         name = "redesigned"
-        rules_history = (("2023-01-01", old),)
+        rules_history = ((date(2023, 1, 1), old),)
 
     assert Redesigned.rules_for("2022-12-31T23:59:59Z") is old
     assert Redesigned.rules_for("2023-01-01T00:00:00Z") is MoscowTimesSpider.rules
     assert Redesigned.rules_for(None) is MoscowTimesSpider.rules
 
 
+@pytest.mark.slow  # starts a scrapy process
 def test_quality_is_counted_and_warned_about(tmp_path):
     import re
 

@@ -11,6 +11,8 @@ from pytest_httpserver import HTTPServer
 from tests.support.run import scrapy
 from tests.support.site import FixtureSite
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 SLICE = Path(__file__).parent / "fixtures" / "benchmark_slice"
 

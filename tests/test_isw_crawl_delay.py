@@ -13,6 +13,8 @@ from pytest_httpserver import HTTPServer
 from tests.support.run import ENV, PROJECT, command, scrapy
 from tests.support.site import manifest_site
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLE = "/research/russia-ukraine/russian-offensive-campaign-assessment-march-21-2025/"
 

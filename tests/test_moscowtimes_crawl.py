@@ -13,6 +13,8 @@ from tests.support.moscowtimes_site import FIXTURES, expected_item, expected_ite
 from tests.support.run import scrapy
 from tests.support.warcs import cdxj_index, records, warc_files, warcio_check
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 ARTICLE_PATHS = sorted(json.loads((FIXTURES / "expected.json").read_text()))
 BOILERPLATE = (
     "Related article",

@@ -6,9 +6,13 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tests.support.moscowtimes_site import spider_args
 from tests.support.run import ENV, PROJECT, command, scrapy
 from tests.support.warcs import records, warc_files, warcio_check
+
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
 
 A75651 = "/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651"
 A87242 = "/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242"

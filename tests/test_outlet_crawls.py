@@ -17,6 +17,8 @@ from tests.support.run import scrapy
 from tests.support.site import manifest_site
 from tests.support.warcs import records, warc_files, warcio_check
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SPIDERS = [
     "rferl",

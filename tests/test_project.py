@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from crawler.outlets_table import END, START, outlets_table
 from tests.support.moscowtimes_site import FIXTURES, expected_item
 from tests.support.run import PROJECT, scrapy
@@ -39,6 +41,7 @@ def test_requirements_are_pinned():
         assert needed in names
 
 
+@pytest.mark.slow  # starts a scrapy process
 def test_the_demo_replays_the_bundled_sample_into_the_expected_items(tmp_path):
     run = scrapy(
         "crawl",

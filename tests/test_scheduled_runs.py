@@ -19,6 +19,8 @@ from tests.support.moscowtimes_site import FIXTURES, moscowtimes_site
 from tests.support.run import ENV, PROJECT, command, scrapy
 from tests.support.warcs import records, warcio_check
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 A75651 = "/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651"
 A87242 = "/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242"
 A90011 = "/2025/03/14/why-the-military-hotline-still-matters-a90011"

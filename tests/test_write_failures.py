@@ -7,6 +7,8 @@ import pytest  # noqa: F401 - fixtures come from conftest
 from tests.support.moscowtimes_site import spider_args
 from tests.support.run import scrapy
 
+pytestmark = pytest.mark.slow  # starts scrapy crawl processes
+
 
 def test_an_unwritable_warc_directory_stops_the_crawl_with_exit_1(mt_site, tmp_path):
     warc = tmp_path / "warc" / "moscowtimes"
