@@ -1,5 +1,7 @@
 """The Moscow Times (themoscowtimes.com): custom PHP CMS, no paywall."""
 
+from datetime import date
+
 from crawler.extraction.rules import PageRules
 from crawler.spiders.base import ArchiveSpider
 
@@ -18,7 +20,13 @@ class MoscowTimesSpider(ArchiveSpider):
     )
     # An index of monthly YYYY-M.xml files with <lastmod>; those hold <loc> only.
     sitemaps = ("https://static.themoscowtimes.com/sitemap/sitemap.xml",)
-    article_patterns = (r"^/\d{4}/\d{2}/\d{2}/[^/]+-a\d+/?$", r"^/archive/[^/]+/?$")
+    # Today's articles, the old site's imported at /archive/<slug>, and the old site's own URLs
+    # (/<section>/article/<slug>/<id>.html, redirected now: met in old captures).
+    article_patterns = (
+        r"^/\d{4}/\d{2}/\d{2}/[^/]+-a\d+/?$",
+        r"^/archive/[^/]+/?$",
+        r"^/[a-z_]+/article/[^/]+/\d{4,}\.html$",
+    )
     rules = PageRules(
         article="article.article",
         lead=("div.article__intro",),
@@ -56,5 +64,32 @@ class MoscowTimesSpider(ArchiveSpider):
             "Read more about:",
             "The views expressed in opinion pieces do not necessarily reflect the position of The Moscow Times.",
             "Most read",
+        ),
+    )
+    # The site before the current CMS (1C-Bitrix, per the outlet's import script): its URL form is
+    # known, its markup and the day it ended are assumed (docs/EXTRACTION.md, "Rules by date").
+    rules_history = (
+        (
+            date(2016, 1, 1),
+            PageRules(
+                article="div.article_main",
+                body="div.article_text",
+                remove=(
+                    "div.related_articles",
+                    "div.subscribe_form",
+                    "div.share_block",
+                    "div.article_tags",
+                    "div.comments_block",
+                ),
+                title="div.article_main h1",
+                section="div.article_main .rubric a",
+                authors="div.article_main .article_author a",
+                image="div.article_img",
+                image_caption=".img_caption",
+                image_credit=".img_author",
+                language="en",
+                timezone="Europe/Moscow",
+                boilerplate=("Contact the author at",),
+            ),
         ),
     )
