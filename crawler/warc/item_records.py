@@ -14,7 +14,8 @@ from itemadapter import ItemAdapter
 
 from crawler.extraction.normalize import utc_now
 from crawler.refs import WarcRef
-from crawler.warc.capture import WarcCaptureMiddleware, warc_date
+from crawler.warc.capture import WarcCaptureMiddleware
+from crawler.warc.records import warc_date
 
 logger = logging.getLogger(__name__)
 
