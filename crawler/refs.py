@@ -26,6 +26,13 @@ PREVIOUS_PAYLOAD_KEY = "archive_previous_payload"
 #: ``response.meta`` key: why a capture yielded no article ("not_article", "error", ...),
 #: set by the spider for the state to record.
 OUTCOME_KEY = "archive_outcome"
+#: ``request.meta`` key pinning one archived capture (an ``IndexedCapture``) for replay to serve
+#: (``scrapy extract`` goes through every capture, not only the newest).
+REPLAY_CAPTURE_KEY = "replay_capture"
+#: Scheduler priority of feeds, feed listings and sitemaps: read before the articles they announce.
+DISCOVERY_PRIORITY = 10
+#: The spider close reason of a crawl stopped because the archive could not be written.
+ARCHIVE_WRITE_ERROR = "archive_write_error"
 #: ``response.meta`` key: the item a crawl extracted from the capture being replayed.
 ARCHIVED_ITEM_KEY = "archived_item"
 

@@ -96,7 +96,7 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
     import zlib
 
     from crawler.warc.index import ArchivedResponse
-    from crawler.warc.replay import _decoded
+    from crawler.warc.replay import decoded_payload
 
     html = b"<html><body>" + b"<p>Replayed words.</p>" * 500 + b"</body></html>"
 
@@ -110,7 +110,7 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
         (zlib.compress(html), "deflate"),
         (zlib.compress(html)[2:-4], "deflate"),
     ):  # zlib-wrapped and raw deflate
-        out = _decoded(archived(body, coding), accepted, 32 * 2**20)
+        out = decoded_payload(archived(body, coding), accepted, 32 * 2**20)
         assert out.body == html and not [v for n, v in out.headers if n.lower() == "content-encoding"]
     # Left as archived, for HttpCompression and its own log lines: a bomb over the limit, a broken
     # stream, an encoding not asked for, brotli, stacked codings.
@@ -122,4 +122,4 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
         (archived(b"\x1b\x00", "br"), accepted, 0),
         (archived(gzip.compress(gzip.compress(html)), "gzip", "gzip"), accepted, 0),
     ):
-        assert _decoded(case, accept, limit) is case
+        assert decoded_payload(case, accept, limit) is case

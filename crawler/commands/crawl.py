@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from crawler.refs import ARCHIVE_WRITE_ERROR
+
 #: Finish reasons that mean the archive failed, not the site.
-ARCHIVE_FAILURES = {"archive_write_error"}
 
 
 class Command(ScrapyCrawlCommand):
@@ -23,8 +24,8 @@ class Command(ScrapyCrawlCommand):
             created.append(crawler)
             return crawler
 
-        self._create_crawler = keep
+        self._create_crawler = keep  # type: ignore[method-assign]  # wrapped to see every crawler made
         super().run(args, opts)
         for crawler in created:
-            if crawler.stats and crawler.stats.get_value("finish_reason") in ARCHIVE_FAILURES:
+            if crawler.stats and crawler.stats.get_value("finish_reason") == ARCHIVE_WRITE_ERROR:
                 self.exitcode = 1

@@ -18,22 +18,27 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands.crawl import ARCHIVE_FAILURES
 from crawler.output.quality import quality_figures
 from crawler.output.summary import crawl_figures, human_bytes
 from crawler.output.text_files import write_atomically
+from crawler.refs import ARCHIVE_WRITE_ERROR
 from crawler.state.run_lock import LockHeld, RunLock
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler, CrawlerProcessBase
+    from scrapy.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
 
-def spider_summary(name: str, stats: dict, max_errors: int, start_error: str | None = None) -> dict:
+def spider_summary(name: str, stats: dict[str, Any], max_errors: int, start_error: str | None = None) -> dict[str, Any]:
     figures = crawl_figures(stats)
     summary = {
         "spider": name,
@@ -52,7 +57,7 @@ def spider_summary(name: str, stats: dict, max_errors: int, start_error: str | N
         problems.append(f"could not start: {start_error}")
     elif figures["pages"] == 0:
         problems.append("fetched nothing")
-    if stats.get("finish_reason") in ARCHIVE_FAILURES:
+    if stats.get("finish_reason") == ARCHIVE_WRITE_ERROR:
         problems.append("the archive could not be written (disk full or permissions)")
     if figures["errors"] > max_errors:
         problems.append(f"{figures['errors']} errors logged (more than {max_errors})")
@@ -61,7 +66,7 @@ def spider_summary(name: str, stats: dict, max_errors: int, start_error: str | N
     return summary
 
 
-def summary_table(summaries: list[dict]) -> str:
+def summary_table(summaries: list[dict[str, Any]]) -> str:
     header = f"{'spider':<14}{'pages':>7}{'new':>6}{'updated':>9}{'unchanged':>11}{'skipped':>9}{'errors':>8}{'archived':>11}  status"
     lines = [header, "-" * len(header)]
     for s in summaries:
@@ -88,6 +93,9 @@ def _on_failure(result, callback) -> None:
 
 class Command(ScrapyCommand):
     requires_project = True
+    # Set by scrapy.cmdline before process_options() and run() are called.
+    settings: Settings
+    crawler_process: CrawlerProcessBase
 
     def syntax(self) -> str:
         return "[options] [SPIDER ...]"
@@ -134,7 +142,8 @@ class Command(ScrapyCommand):
             logger.warning("crawlall: %s", note)
         started = datetime.now(UTC)
         try:
-            crawlers, start_errors = [], {}
+            crawlers: list[tuple[str, Crawler]] = []
+            start_errors: dict[str, str] = {}
             for name in names:
                 crawler = self.crawler_process.create_crawler(name)
                 crawlers.append((name, crawler))

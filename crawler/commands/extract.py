@@ -25,10 +25,10 @@ from scrapy.exporters import JsonLinesItemExporter
 from tqdm import tqdm
 
 from crawler.extraction.pool import get_executor, warm_up
+from crawler.refs import REPLAY_CAPTURE_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.generic import GenericArticleSpider
 from crawler.warc.index import WARC_SUFFIXES, IndexedCapture, ReplayIndex
-from crawler.warc.replay import REPLAY_CAPTURE_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import CrawlerProcessBase

@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.output.naming import contained_path, url_relative_path
 from crawler.output.text_files import remove_stale_partials, render, write_atomically
+from crawler.refs import ARCHIVE_WRITE_ERROR
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class TextFilePipeline:
             # Disk full, permissions: stop cleanly (the WARC already holds the capture).
             logger.critical("Archive failure: cannot write text file %s: %s. Stopping the crawl.", path, exc)
             self.crawler.stats.inc_value("text/write_errors")
-            self.crawler.engine.close_spider(self.crawler.spider, "archive_write_error")
+            self.crawler.engine.close_spider(self.crawler.spider, ARCHIVE_WRITE_ERROR)
             raise DropItem(f"text file not written: {exc}") from exc
 
     def open_spider(self) -> None:

@@ -24,12 +24,12 @@ import scrapy
 from crawler.spiders.arguments import SpiderArguments
 from crawler.spiders.articles import ArticleMixin
 from crawler.spiders.declaration import OutletDeclaration
-from crawler.spiders.discovering import DISCOVERY_PRIORITY, DiscoveryMixin, url_date
+from crawler.spiders.discovering import DiscoveryMixin
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["DISCOVERY_PRIORITY", "ArchiveSpider", "url_date"]
+__all__ = ["ArchiveSpider"]
 
 
 class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, scrapy.Spider):

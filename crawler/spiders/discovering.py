@@ -19,12 +19,11 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from crawler.discovery import Entry, Sitemap, parse_feed, parse_sitemap
-from crawler.refs import ANNOUNCED_KEY, DISCOVERED_KEY
+from crawler.refs import ANNOUNCED_KEY, DISCOVERED_KEY, DISCOVERY_PRIORITY
 
 logger = logging.getLogger(__name__)
 
 _URL_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
-DISCOVERY_PRIORITY = 10
 
 
 def url_date(url: str) -> date | None:

@@ -9,8 +9,8 @@ import scrapy
 import tldextract
 
 from crawler.discovery import parse_sitemap
+from crawler.refs import DISCOVERY_PRIORITY
 from crawler.spiders.base import ArchiveSpider
-from crawler.spiders.discovering import DISCOVERY_PRIORITY
 
 #: The public suffix list shipped with tldextract: no download at run time.
 _DOMAINS = tldextract.TLDExtract(suffix_list_urls=())

@@ -22,7 +22,7 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 
-from crawler.refs import WARC_META_KEY, WarcRef
+from crawler.refs import ARCHIVE_WRITE_ERROR, WARC_META_KEY, WarcRef
 from crawler.state.database import StoredCapture
 from crawler.state.middleware import ArticleStateMiddleware
 from crawler.warc.records import exchange_records, warc_date, warcinfo_fields
@@ -228,7 +228,7 @@ class WarcCaptureMiddleware:
         logger.critical("Archive failure: %s. Stopping the crawl.", message)
         spider = self.crawler.spider
         if spider is not None and self.crawler.engine is not None:
-            self.crawler.engine.close_spider(spider, "archive_write_error")
+            self.crawler.engine.close_spider(spider, ARCHIVE_WRITE_ERROR)
 
     def _build_and_write(self, writer, request, response, headers, previous, date):
         """On the writer thread: both records built (headers, digests) and written.

@@ -18,7 +18,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.utils import Digester
 
-from crawler.warc.writer import OPEN_SUFFIX, _fsync_directory
+from crawler.warc.writer import OPEN_SUFFIX, fsync_directory
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def recover_file(path: Path) -> Recovered | None:
         logger.warning("Removed %s: no whole record in it (%d bytes)", path, size)
         return Recovered(final, 0, 0, size)
     os.replace(path, final)
-    _fsync_directory(final.parent)
+    fsync_directory(final.parent)
     cut = size - good_end
     logger.warning(
         "Recovered %s left open by a crash: kept %d whole records (%d bytes), %s",

@@ -26,7 +26,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import run_in_thread
 from warcio.timeutils import timestamp_to_datetime
 
-from crawler.refs import ARCHIVED_ITEM_KEY, WARC_META_KEY
+from crawler.refs import ARCHIVED_ITEM_KEY, REPLAY_CAPTURE_KEY, WARC_META_KEY
 from crawler.warc.index import ArchivedResponse, IndexedCapture, ReplayIndex
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: request.meta key pinning one capture to serve (``scrapy extract`` goes through every capture).
-REPLAY_CAPTURE_KEY = "replay_capture"
 #: Above project (20) and spider (30) settings, below the command line (40).
 REPLAY_SETTINGS_PRIORITY = 35
 
@@ -77,7 +76,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     def _read(self, capture: IndexedCapture, request: Request) -> tuple[ArchivedResponse, dict | None]:
         archived = self.index.load(capture)
         if self.decode:
-            archived = _decoded(
+            archived = decoded_payload(
                 archived,
                 request.headers.get("Accept-Encoding") or b"",
                 request.meta.get("download_maxsize", self.maxsize),
@@ -124,7 +123,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 _WBITS = {"gzip": 16 + 15, "x-gzip": 16 + 15, "deflate": 32 + 15}
 
 
-def _decoded(archived: ArchivedResponse, accepted: bytes, maxsize: int) -> ArchivedResponse:
+def decoded_payload(archived: ArchivedResponse, accepted: bytes, maxsize: int) -> ArchivedResponse:
     """The payload with a single gzip or deflate coding undone, as HttpCompression would undo it.
 
     Done here, on the thread that read the record, so the reactor thread is spared the inflate

@@ -185,13 +185,13 @@ class WarcFileWriter:
         handle.close()
         final = opening.with_name(opening.name[: -len(OPEN_SUFFIX)])
         os.replace(opening, final)
-        _fsync_directory(final.parent)
+        fsync_directory(final.parent)
         self.files_written.append(final)
         logger.info("Closed WARC file %s", final)
         return final
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
