@@ -13,6 +13,7 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import feedparser
 from lxml import etree
@@ -36,7 +37,7 @@ class Entry:
     title: str | None = None
     language: str | None = None
 
-    def discovered(self, source: str) -> dict:
+    def discovered(self, source: str) -> dict[str, Any]:
         """What the article request carries to extraction (JSON-safe)."""
         return {
             key: value
@@ -122,7 +123,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
 def _struct_time(value) -> datetime | None:
     if not value:
         return None
-    return datetime(*value[:6], tzinfo=UTC)
+    return datetime(*value[:6]).replace(tzinfo=UTC)
 
 
 #: feedparser's complaints that say nothing about the feed's content.
@@ -168,12 +169,13 @@ def _parse_json_feed(data: bytes) -> list[Entry]:
         raise ValueError(f"not a JSON feed: {exc}") from exc
     entries = []
     for item in feed.get("items", []) if isinstance(feed, dict) else []:
-        if not isinstance(item, dict) or not (item.get("url") or item.get("external_url")):
+        url = (item.get("url") or item.get("external_url")) if isinstance(item, dict) else None
+        if not url:
             logger.warning("JSON feed entry without a url skipped")
             continue
         entries.append(
             Entry(
-                url=item.get("url") or item.get("external_url"),
+                url=url,
                 published=parse_datetime(item.get("date_published")),
                 lastmod=parse_datetime(item.get("date_modified")),
                 title=normalize_text(item.get("title")) or None,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
+
+if TYPE_CHECKING:
+    from crawler.spiders.base import ArchiveSpider
 
 START, END = "<!-- outlets-table:start -->", "<!-- outlets-table:end -->"
 
@@ -15,7 +19,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def discovery(spider) -> str:
+def discovery(spider: type[ArchiveSpider]) -> str:
     if spider.discovery_summary:
         return spider.discovery_summary
     parts = []
@@ -30,7 +34,7 @@ def outlets_table(settings=None) -> str:
     loader = SpiderLoader.from_settings(settings or get_project_settings())
     rows = ["| spider | outlet | platform | discovery | languages | paywall |", "|---|---|---|---|---|---|"]
     for name in sorted(loader.list()):
-        spider = loader.load(name)
+        spider = cast("type[ArchiveSpider]", loader.load(name))  # every spider of the registry is one
         rows.append(
             f"| `{name}` | {spider.outlet} | {spider.platform} | {discovery(spider)} | "
             f"{', '.join(spider.languages)} | {spider.paywall} |"

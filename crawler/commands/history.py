@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.state.database import ArchiveState
 
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
 
 class Command(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
     default_settings = {"LOG_ENABLED": False}
+    # Set by scrapy.cmdline before process_options() and run() are called.
+    settings: Settings
 
     def syntax(self) -> str:
         return "URL"
@@ -54,6 +60,6 @@ class Command(ScrapyCommand):
             )
         if opts.no_diff:
             return
-        for revision in revisions[1:]:
-            print(f"\n--- revision {revision.revision} ({revision.fetched_at}) ---")
-            print(revision.diff or "(no diff stored)", end="")
+        for later in revisions[1:]:
+            print(f"\n--- revision {later.revision} ({later.fetched_at}) ---")
+            print(later.diff or "(no diff stored)", end="")

@@ -9,6 +9,7 @@ counted by extraction (``extract/truncated``) and reported here too.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -23,7 +24,7 @@ CHECKS = {
 }
 
 
-def quality_figures(stats: dict) -> dict[str, int]:
+def quality_figures(stats: dict[str, Any]) -> dict[str, int]:
     figures = {f"missing_{field}": stats.get(f"quality/missing_{field}", 0) for field in CHECKS}
     figures["short_vs_articlebody"] = stats.get("extract/truncated", 0)
     figures["checked"] = stats.get("quality/items", 0)

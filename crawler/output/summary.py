@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -21,7 +22,7 @@ def human_bytes(count: int | float) -> str:
     return f"{count:.1f} TB"  # pragma: no cover
 
 
-def crawl_figures(stats: dict) -> dict[str, int]:
+def crawl_figures(stats: dict[str, Any]) -> dict[str, int]:
     """The figures of one crawl, from Scrapy's stats (also used by ``crawlall``)."""
     get = stats.get
     return {

@@ -113,7 +113,7 @@ def remove_stale_partials(directory: Path) -> list[Path]:
     Only files no live writer holds are removed; the article's capture was never marked
     done, so the next run extracts it again and writes its text file whole.
     """
-    removed = []
+    removed: list[Path] = []
     if not directory.exists():
         return removed
     for path in directory.rglob(PARTIAL_PREFIX + "*" + PARTIAL_SUFFIX):
