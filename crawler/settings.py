@@ -48,7 +48,13 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
 LOGSTATS_INTERVAL = 60.0
 
 # --- Components -------------------------------------------------------------
+#: http and https only: Scrapy's file, ftp, s3 and data handlers would let a hostile page,
+#: feed, sitemap or WARC record make the crawler read local files or open other connections.
+DOWNLOAD_HANDLERS: dict[str, str | None] = {"file": None, "ftp": None, "s3": None, "data": None}
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (process_request in ascending order): a request that is not http(s) is
+    # refused, logged and counted, wherever it came from (crawler/schemes.py).
+    "crawler.schemes.SchemeGuardMiddleware": 1,
     # Downloader side of every built-in middleware (HttpCompression is 590,
     # Redirect 600, HttpCache 900): sees the bytes exactly as they came off
     # the wire, before anything decodes, follows or swallows them.
@@ -92,6 +98,12 @@ WARC_MAX_SIZE = 1_000_000_000
 WARC_GZIP_LEVEL = 6
 #: Write the normalized Markdown text file of each article.
 TEXT_FILES_ENABLED = True
+
+# --- Discovery ----------------------------------------------------------------
+#: Sitemap indexes followed below a declared sitemap (an outlet's index of monthly indexes is 2).
+SITEMAP_MAX_DEPTH = 3
+#: Sitemap files one spider fetches in one run at most (a monthly index since 1992 is ~400).
+SITEMAP_MAX_FILES = 5000
 
 # --- Scheduled runs ------------------------------------------------------------
 #: Remember captures and text revisions in ARCHIVE_DIR/state.sqlite3 and skip

@@ -2,20 +2,34 @@
 
 Exit codes: 0 a crawl that finished; 1 the spider could not start (Scrapy's own) or the
 crawl stopped because its WARC files or text files could not be written (disk full,
-permissions): cron mails the user.
+permissions): cron mails the user; 2 a bad command line (a malformed or missing ``-a``,
+named in one line before anything starts).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
 
 from crawler.refs import ARCHIVE_WRITE_ERROR
+from crawler.spiders.arguments import check_arguments
 
-#: Finish reasons that mean the archive failed, not the site.
+if TYPE_CHECKING:
+    from scrapy.crawler import CrawlerProcessBase
 
 
 class Command(ScrapyCrawlCommand):
+    # Set by scrapy.cmdline before run() is called.
+    crawler_process: CrawlerProcessBase
+
     def run(self, args, opts) -> None:
+        if len(args) == 1 and args[0] in self.crawler_process.spider_loader.list():
+            try:
+                check_arguments(self.crawler_process.spider_loader.load(args[0]), opts.spargs)
+            except ValueError as exc:
+                raise UsageError(str(exc), print_help=False) from None
         created = []
         original = self._create_crawler
 

@@ -27,6 +27,7 @@ from crawler.output.quality import quality_figures
 from crawler.output.summary import crawl_figures, human_bytes
 from crawler.output.text_files import write_atomically
 from crawler.refs import ARCHIVE_WRITE_ERROR
+from crawler.spiders.arguments import check_arguments
 from crawler.state.run_lock import LockHeld, RunLock
 
 if TYPE_CHECKING:
@@ -91,6 +92,15 @@ def _on_failure(result, callback) -> None:
     result.add_done_callback(done)
 
 
+def _stats_of(crawler: Crawler) -> dict[str, Any]:
+    """A crawl's stats, or none for a crawler that never got as far as having them."""
+    try:
+        stats = crawler.stats
+    except RuntimeError:  # "Crawler.stats is not set yet": the spider failed to start
+        return {}
+    return stats.get_stats() if stats else {}
+
+
 class Command(ScrapyCommand):
     requires_project = True
     # Set by scrapy.cmdline before process_options() and run() are called.
@@ -124,13 +134,22 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         settings = self.settings
         archive = Path(settings.get("ARCHIVE_DIR"))
-        available = sorted(self.crawler_process.spider_loader.list())
-        names = args or available
-        unknown = [n for n in names if n not in available]
+        loader = self.crawler_process.spider_loader
+        available = sorted(loader.list())
+        unknown = [n for n in args if n not in available]
         if unknown:
             print(f"crawlall: unknown spider(s): {', '.join(unknown)} (known: {', '.join(available)})", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
+        # A bare run is every outlet: spiders that cannot start without arguments (feed) are left out.
+        names = list(args) or [n for n in available if not getattr(loader.load(n), "required_arguments", ())]
+        for name in names:
+            try:
+                check_arguments(loader.load(name), opts.spargs)
+            except ValueError as exc:
+                print(f"crawlall: {exc}", file=sys.stderr)
+                self.exitcode = EXIT_USAGE
+                return
         lock = RunLock(archive / "crawlall.lock")
         try:
             note = lock.acquire()
@@ -152,9 +171,7 @@ class Command(ScrapyCommand):
             self.crawler_process.start()
             max_errors = settings.getint("CRAWLALL_MAX_ERRORS")
             summaries = [
-                spider_summary(
-                    name, crawler.stats.get_stats() if crawler.stats else {}, max_errors, start_errors.get(name)
-                )
+                spider_summary(name, _stats_of(crawler), max_errors, start_errors.get(name))
                 for name, crawler in crawlers
             ]
         finally:

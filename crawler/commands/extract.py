@@ -195,9 +195,16 @@ class Command(ScrapyCommand):
                 f" ({torn[0].path.name}@{torn[0].offset})",
                 file=sys.stderr,
             )
+        if index.skipped:
+            print(f"extract: left out {len(index.skipped)} records that cannot be read as captures:", file=sys.stderr)
+            for line in index.skipped[:20]:
+                print(f"extract:   {line}", file=sys.stderr)
+            if len(index.skipped) > 20:
+                print(f"extract:   ... and {len(index.skipped) - 20} more", file=sys.stderr)
         for error in index.errors:
             print(f"extract: {error}", file=sys.stderr)
-        self.exitcode = 1 if index.errors else 0
+        # Non-zero whenever something archived could not be read: the caller must not take it as whole.
+        self.exitcode = 1 if index.errors or index.skipped else 0
 
     @staticmethod
     def _spiders_by_domain(loader) -> list[tuple[str, type[ArchiveSpider]]]:

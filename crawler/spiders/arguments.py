@@ -14,11 +14,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
+
+from crawler.schemes import why_not_fetchable
+
+#: The arguments every spider reads; any other ``-a`` is an attribute of the spider, as in Scrapy.
+URL_ARGUMENTS = ("url", "feeds", "sitemaps", "site")
 
 
 def csv_urls(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def check_urls(name: str, value: str | None) -> None:
+    """Every URL of a URL argument is an absolute http(s) URL, or a ValueError names the one that is not."""
+    for url in csv_urls(value):
+        reason = why_not_fetchable(url)
+        if reason:
+            raise ValueError(f"-a {name}={url!r}: {reason}")
+
+
+def check_arguments(spidercls: type, spargs: dict[str, Any]) -> None:
+    """The ``-a`` arguments of one spider, checked before any crawl starts: a ValueError with one
+    line naming the argument, its value and what is expected."""
+    for name in getattr(spidercls, "required_arguments", ()):
+        if not spargs.get(name):
+            raise ValueError(f"spider {spidercls.name!r} needs -a {name}=<URL of a feed or sitemap>")
+    for name in URL_ARGUMENTS:
+        check_urls(name, spargs.get(name))
+    SpiderArguments.parse(spidercls, **{k: spargs.get(k) for k in ("since", "url", "feeds", "sitemaps", "site")})
 
 
 def rebase(url: str, origin: str) -> str:
@@ -51,7 +76,9 @@ class SpiderArguments:
         try:
             since_day = date.fromisoformat(since) if since else None
         except ValueError as exc:
-            raise ValueError(f"-a since= takes YYYY-MM-DD, not {since!r}") from exc
+            raise ValueError(f"-a since={since!r}: a day as YYYY-MM-DD is expected") from exc
+        for name, value in (("url", url), ("feeds", feeds), ("sitemaps", sitemaps), ("site", site)):
+            check_urls(name, value)
         only_urls = tuple(csv_urls(url))
         if feeds or sitemaps:
             sources = (tuple(csv_urls(feeds)), tuple(csv_urls(sitemaps)), ())

@@ -46,6 +46,8 @@ class OutletDeclaration:
     paywall: ClassVar[str] = "none"
     #: How articles are discovered, in words (for the outlets table; derived if empty).
     discovery_summary: ClassVar[str] = ""
+    #: Arguments (``-a``) the spider cannot start without; a bare ``scrapy crawlall`` leaves it out.
+    required_arguments: ClassVar[tuple[str, ...]] = ()
     #: Content types of captures ``scrapy extract`` reads as article pages (None: a saved page).
     archived_article_types: ClassVar[tuple[str | None, ...]] = ("text/html", "application/xhtml+xml", None, "")
 

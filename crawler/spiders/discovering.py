@@ -17,12 +17,15 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from w3lib.url import canonicalize_url
 
 from crawler.discovery import Entry, Sitemap, parse_feed, parse_sitemap
 from crawler.refs import ANNOUNCED_KEY, DISCOVERED_KEY, DISCOVERY_PRIORITY
 
 logger = logging.getLogger(__name__)
 
+#: ``request.meta`` key: how many sitemap indexes led to this sitemap (0: a declared one).
+_SITEMAP_DEPTH_KEY = "sitemap_depth"
 _URL_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
 
 
@@ -65,7 +68,9 @@ class DiscoveryMixin:
         for url in self.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True, priority=DISCOVERY_PRIORITY)
         for url in self.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=True, priority=DISCOVERY_PRIORITY)
+            request = self.sitemap_request(url, depth=0)
+            if request is not None:
+                yield request
         for url in self.feed_pages:
             yield scrapy.Request(url, callback=self.parse_feed_page, dont_filter=True, priority=DISCOVERY_PRIORITY)
 
@@ -124,6 +129,42 @@ class DiscoveryMixin:
         for url in links:
             yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True, priority=DISCOVERY_PRIORITY)
 
+    def sitemap_request(self, url: str, depth: int) -> scrapy.Request | None:
+        """A request for a sitemap, unless this run fetched it already (an index that lists itself,
+        a cycle of indexes, a child listed twice) or it lies past ``SITEMAP_MAX_DEPTH`` indexes or
+        ``SITEMAP_MAX_FILES`` sitemaps: what is cut is counted and logged (once per kind)."""
+        settings, stats = self.crawler.settings, self.crawler.stats
+        seen = self.__dict__.setdefault("_sitemaps_seen", set())
+        key = canonicalize_url(url)
+        if key in seen:
+            stats.inc_value("discovery/sitemap_repeated")
+            self._cut_once(
+                "repeated", f"Sitemap {url} was fetched already in this run: not again (a cycle of indexes?)"
+            )
+            return None
+        if depth > settings.getint("SITEMAP_MAX_DEPTH"):
+            stats.inc_value("discovery/sitemap_too_deep")
+            self._cut_once("deep", f"Sitemap {url} is {depth} indexes deep, past SITEMAP_MAX_DEPTH: not fetched")
+            return None
+        if len(seen) >= settings.getint("SITEMAP_MAX_FILES"):
+            stats.inc_value("discovery/sitemap_over_limit")
+            self._cut_once("many", f"Sitemap {url} is past SITEMAP_MAX_FILES sitemaps this run: not fetched")
+            return None
+        seen.add(key)
+        return scrapy.Request(
+            url,
+            callback=self.parse_sitemap,
+            dont_filter=True,
+            priority=DISCOVERY_PRIORITY,
+            meta={_SITEMAP_DEPTH_KEY: depth},
+        )
+
+    def _cut_once(self, kind: str, message: str) -> None:
+        warned = self.__dict__.setdefault("_sitemap_cuts_logged", set())
+        if kind not in warned:
+            warned.add(kind)
+            logger.warning("%s (further cuts of this kind only counted)", message)
+
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         try:
             sitemap = parse_sitemap(response.body)
@@ -142,9 +183,9 @@ class DiscoveryMixin:
                 if self._too_old(entry.lastmod):
                     self.crawler.stats.inc_value("discovery/sitemaps_older_than_since")
                     continue
-                yield scrapy.Request(
-                    entry.url, callback=self.parse_sitemap, dont_filter=True, priority=DISCOVERY_PRIORITY
-                )
+                request = self.sitemap_request(entry.url, depth=response.meta.get(_SITEMAP_DEPTH_KEY, 0) + 1)
+                if request is not None:
+                    yield request
             else:
                 request = self.article_request(entry, response.url)
                 if request is not None:

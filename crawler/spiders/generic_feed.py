@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 import tldextract
+from w3lib.url import canonicalize_url
 
 from crawler.discovery import parse_sitemap
 from crawler.refs import DISCOVERY_PRIORITY
@@ -22,6 +23,7 @@ def registered_domain(url: str) -> str:
 
 
 class GenericFeedSpider(ArchiveSpider):
+    required_arguments = ("url",)
     article_patterns = (r"^/.+",)  # anything but the site's front page
 
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
@@ -33,6 +35,7 @@ class GenericFeedSpider(ArchiveSpider):
 
     async def start(self):
         for url in self.source_urls:
+            self.__dict__.setdefault("_sitemaps_seen", set()).add(canonicalize_url(url))  # never again this run
             yield scrapy.Request(url, callback=self.parse_source, dont_filter=True, priority=DISCOVERY_PRIORITY)
 
     def parse_source(self, response):

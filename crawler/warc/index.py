@@ -23,6 +23,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.timeutils import iso_date_to_datetime
 
 from crawler.refs import ORIG_HEADER_PREFIX, WarcRef
+from crawler.schemes import why_not_fetchable
 
 #: Transfer framing is not part of the payload; never hand it to Scrapy.
 _TRANSFER_HEADERS = {"transfer-encoding", (ORIG_HEADER_PREFIX + "transfer-encoding").lower()}
@@ -100,6 +101,9 @@ class ReplayIndex:
         #: response/revisit record id -> (file, offset) of the conversion record holding its item
         self.conversions: dict[str, tuple[Path, int]] = {}
         self.errors: list[str] = []
+        #: Records left out, each named: "<file>@<offset>: <reason>" (a target that is not an
+        #: absolute http(s) URL: replay and extraction never read anything but the WARC).
+        self.skipped: list[str] = []
         for path in self.files:
             self._index_file(path)
 
@@ -121,6 +125,12 @@ class ReplayIndex:
                         continue
                     uri = strip_uri(headers.get_header("WARC-Target-URI") or "")
                     if not uri:
+                        continue
+                    reason = why_not_fetchable(uri)
+                    if reason:
+                        message = f"{path.name}@{offset}: {record.rec_type} record for {uri[:120]!r} left out: {reason}"
+                        self.skipped.append(message)
+                        logger.warning("Replay index: %s", message)
                         continue
                     date_text = headers.get_header("WARC-Date") or ""
                     http = record.http_headers
