@@ -642,3 +642,22 @@ def test_every_news_article_type_of_schema_org_is_an_article():
     fields = extract_article(page, url="https://www.bbc.com/news/explainers-63159607").fields
     assert fields.title == "Office for Budget Responsibility: What is the OBR and what does it do?"
     assert fields.organizations == ["BBC News"] and fields.published_source == "json-ld"
+
+
+def test_a_page_nested_past_lxmls_default_depth_is_read_whole():
+    """Old CMS pages leave hundreds of <font> tags unclosed: without huge_tree, lxml's parser stops
+    descending at about 254 elements and the article inside was silently read as 0 words."""
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the old article tells what the ministry said about the exercise near the border.</p>"
+        for i in range(12)
+    )
+    html = (
+        "<html><head><title>Ministry reports exercise</title></head><body><table><tr><td>"
+        + "<font face='Arial' size='2'>" * 300
+        + f"<div class='story'><h1>Ministry reports exercise</h1>{paragraphs}</div></td></tr></table>"
+        + "<div class='footer'>Copyright 2004</div></body></html>"
+    )
+    result = extract_article(html, url="https://example.org/news/2004/03/ministry-exercise.html")
+    assert result.warnings == []
+    assert result.fields is not None and result.fields.word_count > 150
+    assert "Paragraph 11 of the old article" in result.fields.text

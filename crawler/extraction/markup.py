@@ -22,9 +22,11 @@ def looks_binary(data: str | bytes) -> bool:
 
 
 def parse_html(text: str | bytes) -> lxml_html.HtmlElement:
+    """The page's tree. ``huge_tree``: old CMS pages nest past libxml2's default depth (about 254
+    elements, hundreds of unclosed ``<font>`` tags), and below it the parser silently drops the text."""
     if isinstance(text, str):
         text = text.encode("utf-8")
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
     return lxml_html.document_fromstring(text, parser=parser)
 
 
