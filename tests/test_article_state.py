@@ -97,3 +97,69 @@ def test_plan_new_known_announced_and_recheck():
     old = _capture("2026-10-31T06:00:00Z", etag=None)
     assert plan_fetch(old, None, day, now) == plan_fetch(old, None, day, now)
     assert plan_fetch(old, None, day, now).reason == "re-check" and plan_fetch(old, None, day, now).headers == {}
+
+
+@pytest.mark.slow
+def test_what_is_known_is_known_per_spider(tmp_path):
+    """The feed spider archives Moscow Times articles first; the outlet's own spider then fetches
+    them in full (no conditional request, no revisit into warc/feed/), reads them with the outlet's
+    rules, and its own directory re-extracts whole."""
+    from tests.support.moscowtimes_site import expected_item, expected_items, moscowtimes_site, spider_args
+    from tests.support.warcs import records, warc_files
+
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    try:
+        site = moscowtimes_site(server)
+        archive = tmp_path / "archive"
+        generic = scrapy("crawl", "feed", "-a", f"url={site.base}/rss/news", archive=archive)
+        assert generic.returncode == 0, generic.log
+        assert list((archive / "warc" / "feed").glob("*.warc.gz"))
+        fetched_by_feed = len(site.requests)
+
+        outlet = scrapy("crawl", "moscowtimes", *spider_args(site), archive=archive, items=tmp_path / "mt.jsonl")
+        assert outlet.returncode == 0, outlet.log
+        outlet_requests = site.requests[fetched_by_feed:]
+        assert not any(r.headers.get("If-None-Match") for r in outlet_requests), "known to another spider"
+        want = {e["url"]: expected_item(e) for e in expected_items(site.base).values()}
+        got = {item["url"]: item for item in outlet.items}
+        assert sorted(got) == sorted(want)
+        for url, fields in want.items():
+            assert {k: got[url][k] for k in fields} == fields  # the outlet's rules, not generic ones
+            assert got[url]["revision"] == 1
+        for path in warc_files(archive, "moscowtimes"):
+            assert all(kind != "revisit" for kind, *_ in records(path))
+
+        extracted = tmp_path / "extracted.jsonl"
+        run = scrapy(
+            "extract",
+            str(archive / "warc" / "moscowtimes"),
+            "--spider",
+            "moscowtimes",
+            "-o",
+            str(extracted),
+            archive=tmp_path / "x",
+        )
+        assert run.returncode == 0, run.log
+        assert sorted(json.loads(line)["url"] for line in extracted.read_text().splitlines()) == sorted(want)
+    finally:
+        server.stop()
+
+
+def test_an_archive_from_before_per_spider_revisions_opens_with_every_row(tmp_path):
+    from crawler.state.database import ArchiveState
+
+    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+        db.execute(
+            "CREATE TABLE revisions (url TEXT NOT NULL, revision INTEGER NOT NULL, spider TEXT NOT NULL,"
+            " fetched_at TEXT NOT NULL, record_id TEXT NOT NULL, text_hash TEXT NOT NULL, text TEXT NOT NULL,"
+            " diff TEXT, PRIMARY KEY (url, revision))"
+        )
+        db.execute("INSERT INTO revisions VALUES ('https://x/a', 1, 'feed', 't', 'r', 'h', 'text', NULL)")
+    state = ArchiveState(tmp_path)
+    try:
+        assert [r.revision for r in state.revisions("https://x/a")] == [1]
+        assert state.last_revision("https://x/a", "moscowtimes") is None
+        assert state.last_revision("https://x/a", "feed").text == "text"
+    finally:
+        state.close()

@@ -6,6 +6,11 @@ status, payload digest, ETag and Last-Modified) and every revision of the
 extracted text (hash, text, unified diff against the previous revision). The
 WARC files stay the source of truth: the state is what makes the next run
 incremental and what ``scrapy history`` reads.
+
+What is known is known per spider: a URL the ``feed`` spider archived is new to the outlet's own
+spider, which fetches it in full, reads it with the outlet's rules, numbers its own revisions and
+writes revisits only against payloads in its own WARC files, so one spider's directory replays
+and re-extracts whole.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ CREATE TABLE IF NOT EXISTS captures (
     outcome TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_url ON captures (url, fetched_at);
+CREATE INDEX IF NOT EXISTS captures_spider_url ON captures (spider, url, fetched_at);
 CREATE INDEX IF NOT EXISTS captures_file ON captures (warc_file);
 CREATE TABLE IF NOT EXISTS revisions (
     url TEXT NOT NULL,
@@ -47,8 +53,26 @@ CREATE TABLE IF NOT EXISTS revisions (
     text_hash TEXT NOT NULL,
     text TEXT NOT NULL,
     diff TEXT,
-    PRIMARY KEY (url, revision)
+    PRIMARY KEY (url, spider, revision)
 );
+"""
+#: Archives made before revisions were numbered per spider: the table rebuilt with the new key
+#: (every row kept; until then two spiders' revisions of one URL could not both be stored).
+_REVISIONS_PER_SPIDER = """
+ALTER TABLE revisions RENAME TO revisions_by_url;
+CREATE TABLE revisions (
+    url TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    spider TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    diff TEXT,
+    PRIMARY KEY (url, spider, revision)
+);
+INSERT INTO revisions SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions_by_url;
+DROP TABLE revisions_by_url;
 """
 
 
@@ -129,6 +153,9 @@ class ArchiveState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        key = [row[1] for row in self.db.execute("PRAGMA table_info(revisions)") if row[5]]
+        if "spider" not in key:
+            self.db.executescript("BEGIN IMMEDIATE;" + _REVISIONS_PER_SPIDER + "COMMIT;")
 
     def close(self) -> None:
         self.db.close()
@@ -159,24 +186,26 @@ class ArchiveState:
         ).fetchall()
         return [StoredCapture(*row) for row in rows]
 
-    def last_processed(self, url: str) -> StoredCapture | None:
-        """The newest capture of a URL that served content (200 or 304) and was processed to the end."""
+    def last_processed(self, url: str, spider: str) -> StoredCapture | None:
+        """The spider's newest capture of a URL that served content (200 or 304) and was processed
+        to the end."""
         row = self.db.execute(
-            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND status IN (200, 304)"
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE spider = ? AND url = ? AND status IN (200, 304)"
             " AND outcome IS NOT NULL AND outcome != 'error' ORDER BY fetched_at DESC, id DESC LIMIT 1",
-            (url,),
+            (spider, url),
         ).fetchone()
         return StoredCapture(*row) if row else None
 
     def set_outcome(self, record_id: str, outcome: str) -> None:
         self.db.execute("UPDATE captures SET outcome = ? WHERE record_id = ?", (outcome, record_id))
 
-    def last_payload(self, url: str) -> StoredCapture | None:
-        """The newest full response (not a revisit) of a URL: what a revisit refers to."""
+    def last_payload(self, url: str, spider: str) -> StoredCapture | None:
+        """The spider's newest full response (not a revisit) of a URL: what a revisit in its own
+        WARC files refers to."""
         row = self.db.execute(
-            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND record_type = 'response' AND status = 200"
-            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
-            (url,),
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE spider = ? AND url = ? AND record_type = 'response'"
+            " AND status = 200 ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            (spider, url),
         ).fetchone()
         return StoredCapture(*row) if row else None
 
@@ -188,16 +217,17 @@ class ArchiveState:
         return cursor.rowcount
 
     # -- revisions ------------------------------------------------------------------
-    def last_revision(self, url: str) -> Revision | None:
+    def last_revision(self, url: str, spider: str) -> Revision | None:
         row = self.db.execute(
-            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision DESC LIMIT 1",
-            (url,),
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? AND spider = ? ORDER BY revision DESC LIMIT 1",
+            (url, spider),
         ).fetchone()
         return Revision(*row) if row else None
 
     def revisions(self, url: str) -> list[Revision]:
+        """Every revision of a URL, each spider's in order (numbered per spider)."""
         rows = self.db.execute(
-            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY revision",
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? ORDER BY spider, revision",
             (url,),
         ).fetchall()
         return [Revision(*row) for row in rows]

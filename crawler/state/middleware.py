@@ -94,12 +94,16 @@ class ArticleStateMiddleware:
             self._db.close()
             self._db = None
 
+    def _spider_name(self) -> str:
+        """Whose state this is: what is known is known per spider (see ``crawler.state.database``)."""
+        return self.crawler.spider.name if self.crawler.spider is not None else ""
+
     # -- what capture asks and tells -------------------------------------------------------
     def previous_payload(self, request: Request, url: str) -> StoredCapture | None:
         """The newest full response archived for ``url``: planned with the request, else looked up."""
         if PREVIOUS_PAYLOAD_KEY in request.meta:
             return request.meta[PREVIOUS_PAYLOAD_KEY]
-        return self.db.last_payload(url) if self.db is not None else None
+        return self.db.last_payload(url, self._spider_name()) if self.db is not None else None
 
     def record_capture(self, capture: StoredCapture) -> None:
         if self.db is not None:
@@ -156,7 +160,7 @@ class ArticleStateMiddleware:
     def _plan(self, request: Request) -> Request | None:
         if ANNOUNCED_KEY not in request.meta or self.db is None:
             return request
-        last = self.db.last_processed(request.url)
+        last = self.db.last_processed(request.url, self._spider_name())
         plan = plan_fetch(last, request.meta[ANNOUNCED_KEY], self.recheck)
         if not plan.fetch:
             self.stats.inc_value("incremental/skipped_known")
@@ -166,7 +170,7 @@ class ArticleStateMiddleware:
             for name, value in plan.headers.items():
                 request.headers[name] = value
             request.meta["handle_httpstatus_list"] = [304]
-        request.meta[PREVIOUS_PAYLOAD_KEY] = self.db.last_payload(request.url)
+        request.meta[PREVIOUS_PAYLOAD_KEY] = self.db.last_payload(request.url, self._spider_name())
         return request
 
     def _revision(self, response: Response, item: ArticleItem) -> ArticleItem | None:
@@ -178,8 +182,8 @@ class ArticleStateMiddleware:
                 item.revision = archived.get("revision")
                 item.diff = archived.get("diff")
             return item
-        last = self.db.last_revision(item.url)
-        spider = self.crawler.spider.name if self.crawler.spider else item.outlet
+        spider = self._spider_name()
+        last = self.db.last_revision(item.url, spider)
         revision = next_revision(
             last, item.url, spider, item.fetched_at or "", ref.record_id if ref else "", item.text or ""
         )
