@@ -19,6 +19,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+from werkzeug import Response
 
 from tests.support.run import scrapy
 
@@ -192,3 +193,52 @@ def test_bare_crawlall_leaves_out_spiders_that_need_arguments(server, tmp_path):
 def test_crawlall_rejected_argument_exits_2(tmp_path):
     run = scrapy("crawlall", "-a", "since=notadate", archive=tmp_path)
     assert run.returncode == 2 and "-a since='notadate'" in run.log and "Traceback" not in run.log
+
+
+def test_a_body_that_trickles_past_the_timeout_is_archived_truncated(server, tmp_path):
+    """Status, headers and the bytes received are kept (WARC-Truncated: time), and the page retried."""
+    import time as clock
+
+    from tests.support.warcs import records, warc_files
+
+    base = server.url_for("/").rstrip("/")
+    article = "/2026/11/20/slow-article-a1"
+    head = b"<html><head><title>Slow</title></head><body><article><h1>Slow</h1>"
+
+    def trickle(request):
+        def body():
+            yield head
+            for i in range(40):
+                clock.sleep(0.1)
+                yield f"<p>Paragraph {i} arrives slowly.</p>".encode()
+            yield b"</article></body></html>"
+
+        return Response(body(), status=200, content_type="text/html; charset=utf-8", headers={"X-Site": "slow"})
+
+    serve(server, "/news.xml", urlset(base + article))
+    server.expect_request(article).respond_with_handler(trickle)
+    archive = tmp_path / "archive"
+    run = scrapy(
+        "crawl",
+        "feed",
+        "-a",
+        f"url={base}/news.xml",
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+        "-s",
+        "RETRY_TIMES=1",
+        archive=archive,
+        timeout=60,
+    )
+    assert "trickled past its download timeout" in run.log, run.log
+    truncated = [
+        (headers, http, payload)
+        for path in warc_files(archive, "feed")
+        for kind, headers, http, payload in records(path)
+        if kind == "response" and headers.get_header("WARC-Target-URI", "").endswith(article)
+    ]
+    assert len(truncated) == 2  # the first fetch and its retry, both kept
+    for headers, http, payload in truncated:
+        assert headers.get_header("WARC-Truncated") == "time"
+        assert http.get_statuscode() == "200" and http.get_header("X-Site") == "slow"
+        assert payload.startswith(head) and b"Paragraph 3 arrives slowly" in payload

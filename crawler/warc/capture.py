@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,13 @@ logger = logging.getLogger(__name__)
 _RECEIVED_KEY = "_archive_received"
 _OVERSIZE_KEY = "_archive_oversize"
 _LIMIT_KEY = "_archive_limit"
+_DEADLINE_KEY = "_archive_deadline"
+_SLOW_KEY = "_archive_slow"
+
+
+#: The capture stops a download still receiving this share of its timeout after the response
+#: headers came, before Scrapy's own timeout drops it (and what was received with it).
+CAPTURE_DEADLINE_SHARE = 0.8
 
 
 class WarcCaptureMiddleware:
@@ -52,6 +60,7 @@ class WarcCaptureMiddleware:
         self.max_size = settings.getint("WARC_MAX_SIZE")
         self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self.timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         #: One thread writes (the writer serializes writes anyway): one malloc arena holding the
         #: records' buffers, not one per thread of a shared pool.
         self.write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
@@ -106,6 +115,7 @@ class WarcCaptureMiddleware:
         limit = request.meta.get("download_maxsize", self.maxsize)
         request.meta[_RECEIVED_KEY] = 0
         request.meta[_LIMIT_KEY] = limit
+        self._set_deadline(request)
         if limit and isinstance(body_length, int) and body_length > limit:
             request.meta[_OVERSIZE_KEY] = f"declared {body_length} bytes, limit {limit}"
             request.meta["download_maxsize"] = 0  # ours to stop at the limit, not Scrapy's to drop
@@ -117,6 +127,22 @@ class WarcCaptureMiddleware:
         if limit and received > limit:
             request.meta.setdefault(_OVERSIZE_KEY, f"limit {limit} bytes reached")
             raise StopDownload(fail=False)
+        deadline = request.meta.get(_DEADLINE_KEY)
+        if deadline is not None and time.monotonic() > deadline:
+            request.meta[_SLOW_KEY] = f"{received} bytes in {request.meta.get('download_timeout', self.timeout):.0f} s"
+            raise StopDownload(fail=False)
+
+    # -- a body that trickles past DOWNLOAD_TIMEOUT: keep what came --------------------------
+    # Scrapy's timeout would drop status, headers and the bytes received. The capture stops the
+    # download itself just before it, so they are archived as truncated (WARC-Truncated: time),
+    # and the page is fetched again. (A server that sends nothing at all until the timeout leaves
+    # nothing to keep: Scrapy's own timeout handles it, as before.) Scrapy starts its timer when
+    # the transfer starts, which no signal tells; the deadline counts from the response headers,
+    # so it comes before Scrapy's whenever the headers took less than the rest of the share.
+    def _set_deadline(self, request: Request) -> None:
+        timeout = float(request.meta.get("download_timeout", self.timeout) or 0)
+        if timeout > 0:
+            request.meta[_DEADLINE_KEY] = time.monotonic() + timeout * CAPTURE_DEADLINE_SHARE
 
     def _refuse_oversize(self, request: Request, response: Response, location) -> None:
         self.stats.inc_value("warc/truncated")
@@ -153,15 +179,19 @@ class WarcCaptureMiddleware:
         headers = {"WARC-Date": date}
         if response.ip_address is not None:
             headers["WARC-IP-Address"] = str(response.ip_address)
+        stopped = "download_stopped" in response.flags
         torn = "dataloss" in response.flags
-        oversize = "download_stopped" in response.flags and _OVERSIZE_KEY in request.meta
+        oversize = stopped and _OVERSIZE_KEY in request.meta
+        slow = stopped and not oversize and _SLOW_KEY in request.meta
         if torn:
             # The connection was lost mid-body: keep what came, marked as incomplete.
             headers["WARC-Truncated"] = "disconnect"
         elif oversize:
             headers["WARC-Truncated"] = "length"
+        elif slow:
+            headers["WARC-Truncated"] = "time"
         previous = None
-        if self.state is not None and not (torn or oversize) and response.status in (200, 304):
+        if self.state is not None and not (torn or oversize or slow) and response.status in (200, 304):
             previous = self.state.previous_payload(request, response.url)  # SQLite: on this thread
         # Building (digests), serializing and gzip run on a thread (hashlib and zlib release the
         # GIL), so the reactor keeps downloading; the response goes on only once it is in the WARC.
@@ -179,6 +209,8 @@ class WarcCaptureMiddleware:
         self.stats.set_value("warc/files", writer.files_opened)
         if torn:
             return self._retry_torn(request, response, location)
+        if slow:
+            return self._retry_slow(request, response, location)
         if oversize:
             self._refuse_oversize(request, response, location)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
@@ -215,6 +247,27 @@ class WarcCaptureMiddleware:
         )
         retry = get_retry_request(
             request, spider=self.crawler.spider, reason="dataloss", give_up_log_level=logging.ERROR
+        )
+        if retry is None:
+            raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
+        return retry
+
+    def _retry_slow(self, request: Request, response: Response, location) -> Request:
+        """A body cut at the deadline is archived (truncated) but never handed on: fetch it again."""
+        self.stats.inc_value("warc/truncated")
+        self.stats.inc_value("warc/truncated_time")
+        logger.warning(
+            "Response of %s trickled past its download timeout (%s): archived as truncated "
+            "(WARC-Truncated: time, %s@%d)",
+            response.url,
+            request.meta[_SLOW_KEY],
+            location.filename,
+            location.offset,
+        )
+        for key in (_SLOW_KEY, _DEADLINE_KEY):
+            request.meta.pop(key, None)
+        retry = get_retry_request(
+            request, spider=self.crawler.spider, reason="download_timeout", give_up_log_level=logging.ERROR
         )
         if retry is None:
             raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
