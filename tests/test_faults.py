@@ -242,3 +242,25 @@ def test_a_body_that_trickles_past_the_timeout_is_archived_truncated(server, tmp
         assert headers.get_header("WARC-Truncated") == "time"
         assert http.get_statuscode() == "200" and http.get_header("X-Site") == "slow"
         assert payload.startswith(head) and b"Paragraph 3 arrives slowly" in payload
+
+
+def test_extract_of_a_feed_crawl_gives_the_crawls_items(tmp_path):
+    """The same capture gives the same item either way: the WARC's warcinfo names the crawl that
+    wrote it (isPartOf: feed), so re-extraction reads its captures as that crawl did."""
+    from tests.support.moscowtimes_site import moscowtimes_site
+
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    try:
+        site = moscowtimes_site(server)
+        archive = tmp_path / "archive"
+        crawl = scrapy("crawl", "feed", "-a", f"url={site.base}/rss/news", archive=archive, items=tmp_path / "c.jsonl")
+        assert crawl.returncode == 0 and crawl.items, crawl.log
+        out = tmp_path / "extracted.jsonl"
+        run = scrapy("extract", str(archive / "warc" / "feed"), "-o", str(out), archive=tmp_path / "x")
+        assert run.returncode == 0, run.log
+        extracted = {item["url"]: item for item in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+        assert {i["url"]: i for i in crawl.items} == extracted
+        assert {item["outlet"] for item in extracted.values()} == {"feed"}
+    finally:
+        server.stop()

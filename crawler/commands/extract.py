@@ -137,7 +137,8 @@ class Command(ScrapyCommand):
             spider = (
                 cast("type[ArchiveSpider]", loader.load(opts.spider))
                 if opts.spider
-                else self._spider_for(capture.url, by_domain)
+                else self._crawling_spider(index.crawled_by.get(capture.path), loader)
+                or self._spider_for(capture.url, by_domain)
             )
             # The outlet says which of its captures are articles: HTML pages, or (Meduza) its JSON API.
             if capture.record_type == "file" or spider.archived_article(capture.url, capture.mime):
@@ -205,6 +206,22 @@ class Command(ScrapyCommand):
             print(f"extract: {error}", file=sys.stderr)
         # Non-zero whenever something archived could not be read: the caller must not take it as whole.
         self.exitcode = 1 if index.errors or index.skipped else 0
+
+    _generic_as: dict[str, type[ArchiveSpider]] = {}
+
+    @classmethod
+    def _crawling_spider(cls, name: str | None, loader) -> type[ArchiveSpider] | None:
+        """The spider whose crawl wrote a WARC file (its warcinfo says), so that the same capture
+        gives the same item either way; a spider that needs arguments (``feed``) extracts with
+        generic rules, as it did, under its own name. None for a WARC of another crawler."""
+        if not name or name not in loader.list():
+            return None
+        spider = cast("type[ArchiveSpider]", loader.load(name))
+        if not getattr(spider, "required_arguments", ()):
+            return spider
+        if name not in cls._generic_as:
+            cls._generic_as[name] = type(f"{spider.__name__}Generic", (GenericArticleSpider,), {"name": name})
+        return cls._generic_as[name]
 
     @staticmethod
     def _spiders_by_domain(loader) -> list[tuple[str, type[ArchiveSpider]]]:

@@ -104,6 +104,8 @@ class ReplayIndex:
         #: Records left out, each named: "<file>@<offset>: <reason>" (a target that is not an
         #: absolute http(s) URL: replay and extraction never read anything but the WARC).
         self.skipped: list[str] = []
+        #: WARC file -> the spider whose crawl wrote it (its warcinfo's ``isPartOf``), if it says.
+        self.crawled_by: dict[Path, str] = {}
         for path in self.files:
             self._index_file(path)
 
@@ -116,8 +118,15 @@ class ReplayIndex:
             with open(path, "rb") as stream:
                 iterator = ArchiveIterator(stream, no_record_parse=False, check_digests=False)
                 for record in iterator:
-                    offset = iterator.get_record_offset()
                     headers = record.rec_headers
+                    if record.rec_type == "warcinfo" and path not in self.crawled_by:
+                        # Read before the offset: asking for it reads the record to its end.
+                        crawl = _warcinfo_field(record.content_stream().read(), "isPartOf")
+                        if crawl:
+                            self.crawled_by[path] = crawl
+                    offset = iterator.get_record_offset()
+                    if record.rec_type == "warcinfo":
+                        continue
                     if record.rec_type == "conversion" and headers.get_header("WARC-Refers-To"):
                         self.conversions[headers.get_header("WARC-Refers-To")] = (path, offset)
                         continue
@@ -250,6 +259,15 @@ class ReplayIndex:
 
     def summary(self) -> str:
         return f"{len(self)} captures of {len(self.by_url)} URLs in {len(self.files)} WARC files"
+
+
+def _warcinfo_field(block: bytes, name: str) -> str | None:
+    """One field of a warcinfo record's ``application/warc-fields`` block."""
+    for line in block.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == name and value.strip():
+            return value.strip()
+    return None
 
 
 def _parse_warc_date(text: str) -> datetime:
