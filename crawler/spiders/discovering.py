@@ -8,18 +8,20 @@ article is fetched again, and how, is the state's decision (``crawler.state.midd
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
-from crawler.discovery import Entry, Sitemap, parse_feed, parse_sitemap
+from crawler.discovery import Entry, Sitemap, iter_feed, open_sitemap
 from crawler.refs import ANNOUNCED_KEY, DISCOVERED_KEY, DISCOVERY_PRIORITY
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ logger = logging.getLogger(__name__)
 #: ``request.meta`` key: how many sitemap indexes led to this sitemap (0: a declared one).
 _SITEMAP_DEPTH_KEY = "sitemap_depth"
 _URL_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+#: Entries read on the parsing thread per trip back to the reactor.
+BATCH = 1000
+_T = TypeVar("_T")
 
 
 def url_date(url: str) -> date | None:
@@ -38,6 +43,47 @@ def url_date(url: str) -> date | None:
         return date(*map(int, match.groups()))
     except ValueError:
         return None
+
+
+class ParsingThread:
+    """One thread of its own for one feed or sitemap: the blocking, incremental parsers of
+    ``crawler.discovery`` run there (lxml objects never change threads), a batch of entries at a
+    time, so the reactor, and every other spider of a ``crawlall``, keeps running meanwhile,
+    and at most one batch of entries is held at once."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="discovery")
+        self._open: list[Iterator[Any]] = []
+
+    async def call(self, function: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def batches(self, entries: Iterator[_T]) -> AsyncIterator[list[_T]]:
+        """``entries`` advanced on the thread, ``BATCH`` at a time; its errors are raised here."""
+        self._open.append(entries)
+        while True:
+            batch = await self.call(_take, entries)
+            if batch:
+                yield batch
+            if len(batch) < BATCH:
+                return
+
+    def close(self) -> None:
+        """Close what was not read to the end (on the thread), then let the thread go."""
+        for entries in self._open:
+            close = getattr(entries, "close", None)
+            if close is not None:
+                self._executor.submit(close)
+        self._executor.shutdown(wait=False)
+
+
+def _take(entries: Iterator[_T]) -> list[_T]:
+    batch = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= BATCH:
+            break
+    return batch
 
 
 class DiscoveryMixin:
@@ -102,19 +148,37 @@ class DiscoveryMixin:
         meta = {DISCOVERED_KEY: entry.discovered(source), ANNOUNCED_KEY: entry.newest_date()}
         return scrapy.Request(self.fetch_url(entry.url), callback=self.parse_article, meta=meta)
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        """Article requests of a feed, parsed on a thread and yielded a batch at a time."""
+        thread = ParsingThread()
         try:
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-            entries = parse_feed(response.body, response.url, content_type)
-        except ValueError as exc:
-            logger.error("Feed %s could not be read: %s", response.url, exc)
-            self.crawler.stats.inc_value("discovery/broken_feed")
-            return
-        logger.info("Feed %s: %d entries", response.url, len(entries))
-        for entry in entries:
-            request = self.article_request(entry, response.url)
-            if request is not None:
+            async for request in self._feed_requests(response, thread):
                 yield request
+        finally:
+            thread.close()
+
+    async def _feed_requests(self, response: Response, thread: ParsingThread) -> AsyncIterator[scrapy.Request]:
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        entries = iter_feed(response.body, response.url, content_type)
+        count = 0
+        batches = thread.batches(entries)
+        while True:
+            try:
+                batch = await anext(batches)
+            except StopAsyncIteration:
+                break
+            except ValueError as exc:
+                logger.error("Feed %s could not be read: %s", response.url, exc)
+                self.crawler.stats.inc_value("discovery/broken_feed")
+                if not count:
+                    return
+                break
+            count += len(batch)
+            for entry in batch:
+                request = self.article_request(entry, response.url)
+                if request is not None:
+                    yield request
+        logger.info("Feed %s: %d entries", response.url, count)
 
     def parse_feed_page(self, response: Response) -> Iterator[scrapy.Request]:
         """A page that lists feeds: every link matching ``feed_link_pattern`` is fetched as a feed."""
@@ -165,19 +229,48 @@ class DiscoveryMixin:
             warned.add(kind)
             logger.warning("%s (further cuts of this kind only counted)", message)
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        """Sitemaps of an index, or article requests of a urlset, parsed on a thread (lxml
+        ``iterparse``, each entry freed once read) and yielded a batch at a time."""
+        thread = ParsingThread()
         try:
-            sitemap = parse_sitemap(response.body)
-        except ValueError as exc:
-            logger.error("Sitemap %s could not be read: %s", response.url, exc)
-            self.crawler.stats.inc_value("discovery/broken_sitemap")
-            return
-        yield from self.follow_sitemap(response, sitemap)
+            try:
+                kind, entries = await thread.call(open_sitemap, response.body)
+            except ValueError as exc:
+                logger.error("Sitemap %s could not be read: %s", response.url, exc)
+                self.crawler.stats.inc_value("discovery/broken_sitemap")
+                return
+            async for request in self._sitemap_requests(response, kind, thread.batches(entries)):
+                yield request
+        finally:
+            thread.close()
+
+    async def _sitemap_requests(
+        self, response: Response, kind: str, batches: AsyncIterator[list[Entry]]
+    ) -> AsyncIterator[scrapy.Request]:
+        count = 0
+        while True:
+            try:
+                batch = await anext(batches)
+            except StopAsyncIteration:
+                break
+            except ValueError as exc:  # gzip gone bad, or inflating past MAX_INFLATED, midway
+                logger.error("Sitemap %s could not be read to the end: %s", response.url, exc)
+                self.crawler.stats.inc_value("discovery/broken_sitemap")
+                break
+            count += len(batch)
+            for request in self._follow_entries(response, kind, batch):
+                yield request
+        logger.info("Sitemap %s: %s of %d entries", response.url, kind, count)
 
     def follow_sitemap(self, response: Response, sitemap: Sitemap) -> Iterator[scrapy.Request]:
+        """The requests of a sitemap read whole (``crawler.discovery.parse_sitemap``)."""
         logger.info("Sitemap %s: %s of %d entries", response.url, sitemap.kind, len(sitemap.entries))
-        for entry in sitemap.entries:
-            if sitemap.kind == "index":
+        yield from self._follow_entries(response, sitemap.kind, sitemap.entries)
+
+    def _follow_entries(self, response: Response, kind: str, entries: list[Entry]) -> Iterator[scrapy.Request]:
+        for entry in entries:
+            if kind == "index":
                 if self._follow and not any(p.search(entry.url) for p in self._follow):
                     continue
                 if self._too_old(entry.lastmod):

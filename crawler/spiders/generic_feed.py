@@ -9,9 +9,10 @@ import scrapy
 import tldextract
 from w3lib.url import canonicalize_url
 
-from crawler.discovery import parse_sitemap
+from crawler.discovery import open_sitemap
 from crawler.refs import DISCOVERY_PRIORITY
 from crawler.spiders.base import ArchiveSpider
+from crawler.spiders.discovering import ParsingThread
 
 #: The public suffix list shipped with tldextract: no download at run time.
 _DOMAINS = tldextract.TLDExtract(suffix_list_urls=())
@@ -38,11 +39,17 @@ class GenericFeedSpider(ArchiveSpider):
             self.__dict__.setdefault("_sitemaps_seen", set()).add(canonicalize_url(url))  # never again this run
             yield scrapy.Request(url, callback=self.parse_source, dont_filter=True, priority=DISCOVERY_PRIORITY)
 
-    def parse_source(self, response):
-        """A sitemap if it parses as one, else a feed (RSS, Atom, JSON Feed)."""
+    async def parse_source(self, response):
+        """A sitemap if it parses as one, else a feed (RSS, Atom, JSON Feed); read on a thread."""
+        thread = ParsingThread()
         try:
-            sitemap = parse_sitemap(response.body)
-        except ValueError:
-            yield from self.parse_feed(response)
-        else:
-            yield from self.follow_sitemap(response, sitemap)
+            try:
+                kind, entries = await thread.call(open_sitemap, response.body)
+            except ValueError:
+                async for request in self._feed_requests(response, thread):
+                    yield request
+            else:
+                async for request in self._sitemap_requests(response, kind, thread.batches(entries)):
+                    yield request
+        finally:
+            thread.close()
