@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crawler.extraction.markup import select
 from crawler.extraction.rules import PageRules
 
 
-def article_access(ld: dict, scope, rules: PageRules, words: int, min_words: int) -> tuple[str, str | None]:
+def article_access(ld: dict[str, Any], scope, rules: PageRules, words: int, min_words: int) -> tuple[str, str | None]:
     """free, partial or paywalled; and why the text looks truncated, if it does.
 
     ``partial``: we hold part of the text (a paywall marker on the page, or the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -65,13 +66,13 @@ def extract_article(
     url: str,
     rules: PageRules | None = None,
     fetched_at: str | None = None,
-    discovered: dict | None = None,
+    discovered: dict[str, Any] | None = None,
     min_words: int = 50,
 ) -> ExtractionResult:
     """Extract one article. Never raises on bad pages: says why it skipped them."""
     rules = rules or PageRules()
     discovered = discovered or {}
-    if not html or not (html.strip() if isinstance(html, (str, bytes)) else html):
+    if not html or not html.strip():
         return ExtractionResult(skipped="empty page")
     if looks_binary(html):
         return ExtractionResult(skipped="binary content, not HTML")

@@ -10,7 +10,7 @@ import copy
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 import trafilatura
 from lxml import html as lxml_html
@@ -86,7 +86,21 @@ def _body_tree(tree, rules: PageRules) -> tuple[Any, bool]:
 GENERIC_MIN_WORDS = 50
 SHORT_READING_WORDS = 150
 SHORT_READING_FACTOR = 5
-_TRAFILATURA_OPTIONS = dict(
+
+
+class _TrafilaturaOptions(TypedDict):
+    """The keyword arguments every trafilatura.extract call here shares."""
+
+    output_format: str
+    include_comments: bool
+    include_tables: bool
+    include_images: bool
+    include_links: bool
+    deduplicate: bool
+    with_metadata: bool
+
+
+_TRAFILATURA_OPTIONS = _TrafilaturaOptions(
     output_format="txt",
     include_comments=False,
     include_tables=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from crawler.extraction.markup import select, text_of
 from crawler.extraction.metadata import PageMetadata, ld_keywords, ld_text
 from crawler.extraction.normalize import normalize_text
@@ -32,7 +34,7 @@ def article_tags(meta: PageMetadata, scope, rules: PageRules) -> list[str]:
     return _unique(tags)
 
 
-def _unique(values) -> list:
+def _unique(values: Iterable[str]) -> list[str]:
     seen, out = set(), []
     for value in values:
         if value and value.lower() not in seen:

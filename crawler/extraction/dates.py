@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -30,7 +31,7 @@ def page_date(node, timezone_name: str) -> datetime | None:
         return parse_datetime(stamp, timezone_name)
     text = normalize_text(node.text_content())
     text = text.split(":", 1)[1] if re.match(r"^[^\d:]{2,30}:", text) else text
-    moment = dateparser.parse(
+    moment: datetime | None = dateparser.parse(
         text.strip(), settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
     )
     if moment is None:
@@ -67,7 +68,7 @@ def article_dates(
     meta: PageMetadata,
     rules: PageRules,
     page: tuple[str | None, str | None],
-    discovered: dict,
+    discovered: dict[str, Any],
     fallback: Callable[[], str | None],
     fetched: datetime | None,
 ) -> tuple[datetime | None, datetime | None, str | None]:

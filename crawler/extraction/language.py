@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pycld2
 
@@ -15,6 +16,7 @@ _CLD2_CODES = {"iw": "he", "in": "id", "jw": "jv"}
 
 def detect_language(text: str) -> str | None:
     """The language of a text by CLD2 (Chrome's detector: a few MB, ~0.06 ms a page), if it is sure."""
+    code: str
     try:
         reliable, _, ((_, code, _, _), *_) = pycld2.detect(text)
     except (pycld2.error, UnicodeError):  # lone surrogates, invalid UTF-8
@@ -47,7 +49,7 @@ def language_code(tag: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
-def declared_language(meta: PageMetadata, rules: PageRules, discovered: dict) -> str | None:
+def declared_language(meta: PageMetadata, rules: PageRules, discovered: dict[str, Any]) -> str | None:
     """The page's <html lang>, else its JSON-LD, else what discovery said, else the outlet's language."""
     return (
         language_code(meta.html_lang)

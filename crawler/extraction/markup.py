@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -30,12 +31,13 @@ def parse_html(text: str | bytes) -> lxml_html.HtmlElement:
     return lxml_html.document_fromstring(text, parser=parser)
 
 
-def select(tree, selector: str | None) -> list:
+def select(tree, selector: str | None) -> list[Any]:
     """The nodes a spider's CSS selector picks ([] for no selector)."""
     if not selector:
         return []
     try:
-        return tree.cssselect(selector)
+        nodes: list[Any] = tree.cssselect(selector)
+        return nodes
     except Exception as exc:  # a bad selector is a bug in a spider's rules
         raise ValueError(f"bad CSS selector {selector!r}: {exc}") from exc
 

@@ -67,7 +67,7 @@ class PageMetadata:
         return [v.strip() for v in self.meta.get(name.lower(), []) if v and v.strip()]
 
 
-def _types(node: dict) -> set[str]:
+def _types(node: dict[str, Any]) -> set[str]:
     value = node.get("@type")
     if isinstance(value, str):
         return {value.rsplit("/", 1)[-1]}

@@ -10,6 +10,7 @@ publisher itself), dropping what names nobody (addresses, numbers).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crawler.extraction.normalize import normalize_text
@@ -64,7 +65,7 @@ def squash(text: str) -> str:
 _SQUASHED_AGENCIES = frozenset(squash(a) for a in AGENCIES)
 
 
-def is_organization(name: str, site_names: set[str] = frozenset()) -> bool:
+def is_organization(name: str, site_names: Iterable[str] = frozenset()) -> bool:
     lowered = name.lower().strip()
     if lowered in AGENCIES or squash(name) in _SQUASHED_AGENCIES:
         return True
@@ -128,7 +129,7 @@ def is_byline_line(text: str) -> bool:
     """A byline left in the text: its label and the names, nothing else ("Von Nina Magoley",
     "By Jane Doe and John Roe"). The names are the item's authors, not a paragraph."""
     label = _PREFIXES.match(text)
-    return bool(label) and is_name_line(text[label.end() :])
+    return label is not None and is_name_line(text[label.end() :])
 
 
 def split_credit(text: str) -> list[str]:
@@ -137,7 +138,7 @@ def split_credit(text: str) -> list[str]:
     return [n for n in (clean_name(part) for part in _JOINS.split(text)) if n]
 
 
-def credit(names: list[str], site_names: set[str] = frozenset(), split: bool = True) -> Credit:
+def credit(names: list[str], site_names: Iterable[str] = frozenset(), split: bool = True) -> Credit:
     """Persons and organizations from author names (each may hold several)."""
     result = Credit()
     for raw in names:

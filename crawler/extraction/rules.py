@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class PageRules:
 
     def extend(self, **more) -> PageRules:
         """A copy with tuples appended to and other fields replaced (for language services)."""
-        changes = {}
+        changes: dict[str, Any] = {}
         for field in fields(self):
             if field.name in more:
                 value = more[field.name]

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from crawler.schemes import why_not_fetchable
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+
+    from crawler.spiders.declaration import OutletDeclaration
 
 #: The arguments every spider reads; any other ``-a`` is an attribute of the spider, as in Scrapy.
 URL_ARGUMENTS = ("url", "feeds", "sitemaps", "site")
@@ -35,7 +40,7 @@ def check_urls(name: str, value: str | None) -> None:
             raise ValueError(f"-a {name}={url!r}: {reason}")
 
 
-def check_arguments(spidercls: type, spargs: dict[str, Any]) -> None:
+def check_arguments(spidercls: type[Spider], spargs: dict[str, Any]) -> None:
     """The ``-a`` arguments of one spider, checked before any crawl starts: a ValueError with one
     line naming the argument, its value and what is expected."""
     for name in getattr(spidercls, "required_arguments", ()):
@@ -43,7 +48,10 @@ def check_arguments(spidercls: type, spargs: dict[str, Any]) -> None:
             raise ValueError(f"spider {spidercls.name!r} needs -a {name}=<URL of a feed or sitemap>")
     for name in URL_ARGUMENTS:
         check_urls(name, spargs.get(name))
-    SpiderArguments.parse(spidercls, **{k: spargs.get(k) for k in ("since", "url", "feeds", "sitemaps", "site")})
+    # The project's spiders are ArchiveSpiders; one without the declared sources fails here as it would
+    # at its start.
+    declared = cast("type[OutletDeclaration]", spidercls)
+    SpiderArguments.parse(declared, **{k: spargs.get(k) for k in ("since", "url", "feeds", "sitemaps", "site")})
 
 
 def rebase(url: str, origin: str) -> str:
@@ -65,7 +73,7 @@ class SpiderArguments:
     @classmethod
     def parse(
         cls,
-        declared: type,
+        declared: type[OutletDeclaration],
         since: str | None = None,
         url: str | None = None,
         feeds: str | None = None,
@@ -80,6 +88,7 @@ class SpiderArguments:
         for name, value in (("url", url), ("feeds", feeds), ("sitemaps", sitemaps), ("site", site)):
             check_urls(name, value)
         only_urls = tuple(csv_urls(url))
+        sources: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
         if feeds or sitemaps:
             sources = (tuple(csv_urls(feeds)), tuple(csv_urls(sitemaps)), ())
         else:

@@ -49,7 +49,12 @@ class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, scrapy.Spid
         arguments = SpiderArguments.parse(type(self), since=since, url=url, feeds=feeds, sitemaps=sitemaps, site=site)
         self.since = arguments.since
         self.only_urls = arguments.only_urls
-        self.feeds, self.sitemaps, self.feed_pages = arguments.feeds, arguments.sitemaps, arguments.feed_pages
+        # The sources: declared on the class (OutletDeclaration's ClassVars), replaced on the instance by the
+        # arguments. They are DiscoveryMixin's instance attributes, and are set as such.
+        discovery: DiscoveryMixin = self
+        discovery.feeds = arguments.feeds
+        discovery.sitemaps = arguments.sitemaps
+        discovery.feed_pages = arguments.feed_pages
         self._follow = [re.compile(p) for p in self.sitemap_follow]
         self.allowed_domains = sorted({*getattr(self, "allowed_domains", []), *arguments.extra_hosts})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from scrapy.http import Response
 
@@ -43,8 +43,8 @@ class JsonApiSpider(ArchiveSpider):
         """The fields of an API answer (on this thread: for tests and tools; a crawl uses the pool)."""
         return extract_blocks_article(json.loads(body), url.split(cls.api_path, 1)[0], cls.languages[0])
 
-    def extraction_job(self, response: Response) -> partial | None:
-        if b"json" not in response.headers.get("Content-Type", b""):
+    def extraction_job(self, response: Response) -> partial[Any] | None:
+        if b"json" not in (response.headers.get("Content-Type") or b""):
             return super().extraction_job(response)
         return partial(
             run_in_pool, self.executor, "run_api_answer", response.body, response.url, self.api_path, self.languages[0]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from crawler.extraction.normalize import parse_datetime
 from crawler.extraction.rules import PageRules
@@ -28,7 +29,7 @@ History = tuple[tuple[date, PageRules], ...]
 _TIMESTAMP = re.compile(r"\d{8}(?:\d{6})?")  # a CDX/Wayback timestamp: 20170315 or 20170315120000
 
 
-def validate_history(history: Iterable, owner: str = "rules_history") -> History:
+def validate_history(history: Iterable[Any], owner: str = "rules_history") -> History:
     """The history as ``((valid_until, rules), ...)`` sorted by date, or an error naming what is wrong.
 
     ``owner`` names the declaration in messages (``"MoscowTimesSpider.rules_history"``).
@@ -80,13 +81,13 @@ def capture_day(when: str | datetime | date | None) -> date | None:
     if _TIMESTAMP.fullmatch(text):
         fmt = "%Y%m%d%H%M%S" if len(text) == 14 else "%Y%m%d"
         return datetime.strptime(text, fmt).date()
-    moment = parse_datetime(text)
-    if moment is None:
+    parsed = parse_datetime(text)
+    if parsed is None:
         raise ValueError(f"not a capture date: {when!r} (expected ISO 8601, e.g. a WARC-Date)")
-    return moment.astimezone(UTC).date()
+    return parsed.astimezone(UTC).date()
 
 
-def rules_at(current: PageRules, history: Iterable, when: str | datetime | date | None) -> PageRules:
+def rules_at(current: PageRules, history: Iterable[Any], when: str | datetime | date | None) -> PageRules:
     """The rules valid at ``when``: the earliest version whose ``valid_until`` is after the
     capture's day, else ``current`` (also for ``when`` None: a live page is read as it is now)."""
     day = capture_day(when)

@@ -254,4 +254,7 @@ class ArchiveState:
         return True
 
     def known_urls(self, spider: str) -> int:
-        return self.db.execute("SELECT COUNT(DISTINCT url) FROM revisions WHERE spider = ?", (spider,)).fetchone()[0]
+        count: int = self.db.execute(
+            "SELECT COUNT(DISTINCT url) FROM revisions WHERE spider = ?", (spider,)
+        ).fetchone()[0]
+        return count

@@ -102,7 +102,8 @@ class ArticleStateMiddleware:
     def previous_payload(self, request: Request, url: str) -> StoredCapture | None:
         """The newest full response archived for ``url``: planned with the request, else looked up."""
         if PREVIOUS_PAYLOAD_KEY in request.meta:
-            return request.meta[PREVIOUS_PAYLOAD_KEY]
+            planned: StoredCapture | None = request.meta[PREVIOUS_PAYLOAD_KEY]
+            return planned
         return self.db.last_payload(url, self._spider_name()) if self.db is not None else None
 
     def record_capture(self, capture: StoredCapture) -> None:

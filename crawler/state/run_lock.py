@@ -13,6 +13,7 @@ import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 
 class LockHeld(Exception):
@@ -22,7 +23,7 @@ class LockHeld(Exception):
 class RunLock:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def acquire(self) -> str | None:
         """Take the lock; returns a note if a dead holder's lock was taken over. Raises LockHeld."""

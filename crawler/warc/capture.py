@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -169,7 +169,7 @@ class WarcCaptureMiddleware:
         return self.writer
 
     # -- downloader middleware ----------------------------------------------------
-    async def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if urlsplit(response.url).scheme not in ("http", "https") or "cached" in response.flags:
             return response
         spider = self.crawler.spider
@@ -245,9 +245,9 @@ class WarcCaptureMiddleware:
             location.filename,
             location.offset,
         )
-        retry = get_retry_request(
-            request, spider=self.crawler.spider, reason="dataloss", give_up_log_level=logging.ERROR
-        )
+        # A response reaches process_response only while the spider runs: crawler.spider is set.
+        spider = cast("Spider", self.crawler.spider)
+        retry = get_retry_request(request, spider=spider, reason="dataloss", give_up_log_level=logging.ERROR)
         if retry is None:
             raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
         return retry
@@ -266,9 +266,8 @@ class WarcCaptureMiddleware:
         )
         for key in (_SLOW_KEY, _DEADLINE_KEY):
             request.meta.pop(key, None)
-        retry = get_retry_request(
-            request, spider=self.crawler.spider, reason="download_timeout", give_up_log_level=logging.ERROR
-        )
+        spider = cast("Spider", self.crawler.spider)  # set while responses come in (see _retry_torn)
+        retry = get_retry_request(request, spider=spider, reason="download_timeout", give_up_log_level=logging.ERROR)
         if retry is None:
             raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
         return retry

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
 
 
-def warc_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+def warc_files(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Every WARC file named, or found under a named directory, sorted by name."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [p for p in str(paths).split(",") if p]
@@ -244,7 +245,7 @@ class ReplayIndex:
                 status, protocol, headers = o_status, o_protocol, o_headers
         return ArchivedResponse(capture.url, status or 200, protocol, headers, body, ip, capture)
 
-    def archived_item(self, capture: IndexedCapture) -> dict | None:
+    def archived_item(self, capture: IndexedCapture) -> dict[str, Any] | None:
         """The item a crawl extracted from this capture, as its conversion record holds it."""
         location = self.conversions.get(capture.record_id)
         if location is None:
@@ -253,7 +254,8 @@ class ReplayIndex:
             stream.seek(location[1])
             record = next(iter(ArchiveIterator(stream)))
             try:
-                return json.loads(record.content_stream().read())
+                item: dict[str, Any] = json.loads(record.content_stream().read())
+                return item
             except ValueError:
                 return None
 
@@ -272,7 +274,8 @@ def _warcinfo_field(block: bytes, name: str) -> str | None:
 
 def _parse_warc_date(text: str) -> datetime:
     try:
-        return iso_date_to_datetime(text).replace(tzinfo=UTC)
+        moment: datetime = iso_date_to_datetime(text)
+        return moment.replace(tzinfo=UTC)
     except Exception:
         return datetime.min.replace(tzinfo=UTC)
 

@@ -65,7 +65,8 @@ def warcinfo_fields(crawler: Crawler, spider_name: str) -> dict[str, str]:
 
 
 def warc_date(moment: datetime) -> str:
-    return datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+    date: str = datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+    return date
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -134,7 +135,7 @@ def exchange_records(
     return record, request_record
 
 
-def response_record(builder: RecordBuilder, response: Response, headers: dict, http_headers, previous):
+def response_record(builder: RecordBuilder, response: Response, headers: dict[str, str], http_headers, previous):
     """A response record, or a revisit record where the payload is already archived."""
     if previous is not None and previous.payload_digest:
         if response.status == 304:

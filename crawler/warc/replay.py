@@ -17,7 +17,7 @@ import weakref
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -45,10 +45,11 @@ REPLAY_SETTINGS_PRIORITY = 35
 def parse_replay_at(value: str | None) -> datetime | None:
     if not value:
         return None
-    return timestamp_to_datetime(str(value)).replace(tzinfo=UTC)
+    moment: datetime = timestamp_to_datetime(str(value))
+    return moment.replace(tzinfo=UTC)
 
 
-_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_indexes: weakref.WeakKeyDictionary[Crawler, ReplayIndex] = weakref.WeakKeyDictionary()
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):
@@ -66,14 +67,15 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         # One index per crawl, shared by the http and https handler instances
         # (or handed over whole by ``scrapy extract`` as REPLAY_INDEX).
-        self.index = settings.get("REPLAY_INDEX") or _indexes.get(crawler)
-        if self.index is None:
-            self.index = _indexes[crawler] = ReplayIndex(source)
-            logger.info("Replaying from the archive: %s", self.index.summary())
-            if not len(self.index):
+        index: ReplayIndex | None = settings.get("REPLAY_INDEX") or _indexes.get(crawler)
+        if index is None:
+            index = _indexes[crawler] = ReplayIndex(source)
+            logger.info("Replaying from the archive: %s", index.summary())
+            if not len(index):
                 logger.error("Replay: no response records found in %s", source)
+        self.index = index
 
-    def _read(self, capture: IndexedCapture, request: Request) -> tuple[ArchivedResponse, dict | None]:
+    def _read(self, capture: IndexedCapture, request: Request) -> tuple[ArchivedResponse, dict[str, Any] | None]:
         archived = self.index.load(capture)
         if self.decode:
             archived = decoded_payload(
