@@ -24,15 +24,16 @@ class OutletDeclaration:
     site: ClassVar[str] = ""
     #: The publishing platform (for the outlets table).
     platform: ClassVar[str] = ""
-    #: Feeds (RSS, Atom, JSON Feed) that announce articles.
-    feeds: ClassVar[tuple[str, ...]] = ()
+    #: Feeds (RSS, Atom, JSON Feed) that announce articles. (The sources are plain class attributes,
+    #: not ClassVars: a spider instance replaces them from its arguments, ``-a feeds=`` and the like.)
+    feeds: tuple[str, ...] = ()
     #: Sitemaps or sitemap indexes that announce articles.
-    sitemaps: ClassVar[tuple[str, ...]] = ()
+    sitemaps: tuple[str, ...] = ()
     #: In a sitemap index, follow only children whose URL matches one of these (all if empty).
     sitemap_follow: ClassVar[tuple[str, ...]] = ()
     #: Pages that list the outlet's feeds (links matching ``feed_link_pattern`` are feeds).
-    feed_pages: ClassVar[tuple[str, ...]] = ()
-    feed_link_pattern: ClassVar[str] = r"(rss|feed|atom)"
+    feed_pages: tuple[str, ...] = ()
+    feed_link_pattern: str = r"(rss|feed|atom)"
     #: Regular expressions on the URL path of an article page.
     article_patterns: ClassVar[tuple[str, ...]] = ()
     #: What the outlet's pages look like (now).
