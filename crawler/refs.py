@@ -33,19 +33,25 @@ REPLAY_CAPTURE_KEY = "replay_capture"
 DISCOVERY_PRIORITY = 10
 #: The spider close reason of a crawl stopped because the archive could not be written.
 ARCHIVE_WRITE_ERROR = "archive_write_error"
+#: Namespace of the target URI of the record that holds an item beside its response: the
+#: convention browsertrix-crawler follows for its derived records (``urn:text:<url>``,
+#: ``urn:pageinfo:<url>``), so no replay tool takes the item for a capture of the page.
+ITEM_RECORD_PREFIX = "urn:item:"
 #: ``response.meta`` key: the item a crawl extracted from the capture being replayed.
 ARCHIVED_ITEM_KEY = "archived_item"
 
 
 @dataclass(frozen=True)
 class WarcRef:
-    """Where one record lies: WARC file name, record id, payload digest, byte offset, WARC-Date."""
+    """Where one record lies: WARC file name, record id, payload digest, byte offset, WARC-Date,
+    and the record's target URI (the URL fetched, which for an API answer is not the article's)."""
 
     file: str
     record_id: str
     payload_digest: str | None = None
     offset: int | None = None
     date: str | None = None
+    target_uri: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,4 +69,5 @@ class WarcRef:
             payload_digest=value.get("payload_digest"),
             offset=value.get("offset"),
             date=value.get("date"),
+            target_uri=value.get("target_uri"),
         )

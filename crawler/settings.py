@@ -123,6 +123,9 @@ REPLAY_AT = None
 #: In replay, also write what is fetched into new WARC files.
 REPLAY_WRITE_WARC = False
 
+#: Where ``scrapy pywb`` finds pywb's ``wayback`` (its own environment, made by bin/setup).
+PYWB_BIN = ".venv-pywb/bin"
+
 # --- Extraction ---------------------------------------------------------------
 #: Extract articles at all (off: archive only; used by the speed benchmarks).
 EXTRACTION_ENABLED = True

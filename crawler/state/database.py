@@ -94,7 +94,7 @@ class StoredCapture:
 
     @property
     def ref(self) -> WarcRef:
-        return WarcRef(self.warc_file, self.record_id, self.payload_digest, self.warc_offset, self.fetched_at)
+        return WarcRef(self.warc_file, self.record_id, self.payload_digest, self.warc_offset, self.fetched_at, self.url)
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,7 @@ class WarcCaptureMiddleware:
             self._refuse_oversize(request, response, location)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
-        request.meta[WARC_META_KEY] = WarcRef(location.filename, record_id, digest, location.offset, date)
+        request.meta[WARC_META_KEY] = WarcRef(location.filename, record_id, digest, location.offset, date, response.url)
         if self.state is not None:
             self.state.record_capture(
                 StoredCapture(

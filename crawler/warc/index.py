@@ -77,7 +77,7 @@ class IndexedCapture:
 
     @property
     def ref(self) -> WarcRef:
-        return WarcRef(self.path.name, self.record_id, self.payload_digest, self.offset, self.warc_date)
+        return WarcRef(self.path.name, self.record_id, self.payload_digest, self.offset, self.warc_date, self.url)
 
 
 @dataclass

@@ -1,7 +1,14 @@
 """Put what was extracted beside what was captured: a ``conversion`` record per item.
 
-The record holds the item as JSON and points at its response record with
-``WARC-Refers-To``, so the WARC alone carries both the capture and its text.
+The record holds the item as JSON (``application/json``) and points at its response record with
+``WARC-Refers-To``, ``WARC-Refers-To-Target-URI`` and ``WARC-Refers-To-Date``, so the WARC alone
+carries both the capture and its text. Its own target URI is ``urn:item:<the response's URL>``, the
+``urn:<kind>:<url>`` convention browsertrix-crawler uses for its derived records
+(``urn:text:``, ``urn:pageinfo:``): pywb's indexer, which indexes every record but requests,
+revisits and warcinfo, files it under that URN and never serves it for the page. WARCs written
+before this put the item under the page's own URL; everything that reads the archive here goes by
+``WARC-Refers-To`` and reads both (``crawler.warc.index``), and ``scrapy pywb`` indexes old files
+with cdxj-indexer, which leaves conversion records out.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from io import BytesIO
 from itemadapter import ItemAdapter
 
 from crawler.extraction.normalize import utc_now
-from crawler.refs import WarcRef
+from crawler.refs import ITEM_RECORD_PREFIX, WarcRef
 from crawler.warc.capture import WarcCaptureMiddleware
 from crawler.warc.records import warc_date
 
@@ -44,16 +51,17 @@ class WarcItemRecordPipeline:
             return item
         writer = self.capture.writer_for(self.crawler.spider.name)
         payload = item_json(item)
+        target = ref.target_uri or adapter["url"]
+        refers = {"WARC-Refers-To": ref.record_id, "WARC-Refers-To-Target-URI": target}
+        if ref.date:
+            refers["WARC-Refers-To-Date"] = ref.date
         record = writer.builder.create_warc_record(
-            adapter["url"],
+            ITEM_RECORD_PREFIX + target,
             "conversion",
             payload=BytesIO(payload),
             length=len(payload),
             warc_content_type="application/json",
-            warc_headers_dict={
-                "WARC-Date": warc_date(utc_now()),
-                "WARC-Refers-To": ref.record_id,
-            },
+            warc_headers_dict={"WARC-Date": warc_date(utc_now()), **refers},
         )
         writer.write(record)
         self.crawler.stats.inc_value("warc/conversion_records")

@@ -1,0 +1,172 @@
+"""Replay in pywb, the tool archivists use: a real pywb 2.10 (its own environment, bin/setup) on
+127.0.0.1 over the archive's WARCs.
+
+- A crawl's WARCs added with pywb's own indexer (``wb-manager add``): every article URL form
+  returns the archived page, byte for byte in ``id_`` mode, never the item JSON (which now sits
+  under ``urn:item:<url>``).
+- WARCs written before that (the bundled sample holds its items under the page's URL): through
+  ``scrapy pywb`` (cdxj-indexer, which leaves conversion records out) they replay right too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from tests.support.moscowtimes_site import expected_items, moscowtimes_site, spider_args
+from tests.support.run import ENV, PROJECT, scrapy
+from tests.support.warcs import records, warc_files
+
+pytestmark = pytest.mark.slow  # crawls, and runs pywb
+
+PYWB_BIN = PROJECT / ".venv-pywb" / "bin"
+SAMPLE = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+SAMPLE_ARTICLES = [
+    "https://www.themoscowtimes.com/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651",
+    "https://www.themoscowtimes.com/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242",
+    "https://www.themoscowtimes.com/2025/03/14/why-the-military-hotline-still-matters-a90011",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def payload(headers: dict[str, str], body: bytes) -> bytes:
+    """The body as the site meant it (pywb's id_ mode hands back the archived coding)."""
+    coding = {k.lower(): v for k, v in headers.items()}.get("content-encoding", "")
+    return gzip.decompress(body) if "gzip" in coding else body
+
+
+class Wayback:
+    """pywb's ``wayback`` on a free loopback port, in ``root``; stopped after."""
+
+    def __init__(self, root: Path) -> None:
+        assert (PYWB_BIN / "wayback").exists(), f"pywb is not installed in {PYWB_BIN}: run bin/setup"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(root / "wayback.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [str(PYWB_BIN / "wayback"), "-b", "127.0.0.1", "-p", str(self.port)],
+            cwd=root,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("pywb did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def wb_manager(root: Path, *args: str) -> None:
+    subprocess.run([str(PYWB_BIN / "wb-manager"), *args], cwd=root, check=True, capture_output=True)
+
+
+def captures_of(warcs: list[Path]) -> dict[str, tuple[str, bytes]]:
+    """Article URL -> (14-digit timestamp, payload) of its response record."""
+    found = {}
+    for path in warcs:
+        for kind, headers, http, body in records(path):
+            if kind == "response" and http is not None and "text/html" in (http.get_header("Content-Type") or ""):
+                stamp = "".join(c for c in headers.get_header("WARC-Date") if c.isdigit())[:14]
+                found[headers.get_header("WARC-Target-URI")] = (stamp, payload(dict(http.headers), body))
+    return found
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    site = moscowtimes_site(server)
+    archive = tmp_path_factory.mktemp("pywb-crawl")
+    run = scrapy("crawl", "moscowtimes", *spider_args(site), archive=archive, items=archive / "items.jsonl")
+    assert run.returncode == 0, run.log
+    articles = [entry["url"] for entry in expected_items(site.base).values()]
+    yield site, archive, articles
+    server.stop()
+
+
+def test_a_crawl_added_with_pywbs_own_indexer_replays_every_article(crawled, tmp_path):
+    site, archive, articles = crawled
+    warcs = warc_files(archive, "moscowtimes")
+    items = [h.get_header("WARC-Target-URI") for p in warcs for k, h, _, _ in records(p) if k == "conversion"]
+    assert items and all(uri.startswith("urn:item:") for uri in items)
+    wb_manager(tmp_path, "init", "crawl")
+    wb_manager(tmp_path, "add", "crawl", *map(str, warcs))
+    captures = captures_of(warcs)
+    pywb = Wayback(tmp_path)
+    try:
+        for url in articles:
+            stamp, archived = captures[url]
+            for form in (f"/crawl/id_/{url}", f"/crawl/{stamp}id_/{url}"):
+                status, headers, body = get(pywb.base + form)
+                assert status == 200, form
+                assert payload(headers, body) == archived, f"{form}: not the archived page"
+            for form in (f"/crawl/mp_/{url}", f"/crawl/{stamp}mp_/{url}"):
+                status, _, body = get(pywb.base + form)
+                assert status == 200 and b"<html" in body[:2000].lower(), form
+            for form in (f"/crawl/{url}", f"/crawl/{stamp}/{url}"):  # pywb's frame around the page
+                status, _, body = get(pywb.base + form)
+                assert status == 200 and url.encode() in body, form
+    finally:
+        pywb.stop()
+
+
+def test_warcs_from_before_urn_item_replay_through_scrapy_pywb(tmp_path):
+    archive = tmp_path / "archive"
+    scrapy_bin = PROJECT / ".venv" / "bin" / "scrapy"
+    command = [str(scrapy_bin), "pywb", str(SAMPLE), "--index-only", "-s", f"ARCHIVE_DIR={archive}"]
+    run = subprocess.run(command, cwd=PROJECT, env=ENV, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    pywb = Wayback(archive / "pywb")
+    try:
+        for url in SAMPLE_ARTICLES:
+            status, headers, body = get(f"{pywb.base}/archive/id_/{url}")
+            assert status == 200
+            page = payload(headers, body)
+            assert page.lstrip().startswith(b"<!DOCTYPE html>"), f"{url}: {page[:80]!r}"
+    finally:
+        pywb.stop()
+
+
+def test_the_sample_through_pywbs_own_indexer_shows_why(tmp_path):
+    """The bundled sample's items sit under the page's URL: pywb's indexer takes them for captures
+    of the page (this is what scrapy pywb is for, and why new items go under urn:item:)."""
+    wb_manager(tmp_path, "init", "old")
+    wb_manager(tmp_path, "add", "old", str(SAMPLE))
+    index = (tmp_path / "collections" / "old" / "indexes" / "index.cdxj").read_text(encoding="utf-8")
+    json_lines = [line for line in index.splitlines() if '"mime": "application/json"' in line]
+    assert len(json_lines) == len(SAMPLE_ARTICLES)
