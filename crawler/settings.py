@@ -136,5 +136,20 @@ EXTRACTION_WORKERS = 0
 EXTRACTION_PROCESS_POOL = True
 #: An article whose text has fewer words than this is logged and counted.
 EXTRACTION_MIN_WORDS = 50
+#: Longest one page's extraction may take (seconds; 0: no limit). An article page takes 0.01-0.1 s;
+#: a flat ``<div><p>`` page 4 s at 1 MB, 32 s at 4 MB, minutes beyond. A process pool's running
+#: task cannot be cancelled, so the worker running a page over the limit is killed and the pool
+#: rebuilt (a fork from the fork server, no imports); the other pages then in it are retried
+#: once. The page is logged with its URL and WARC record, counted (``extract/timeout``) and its
+#: capture marked "error": the next run tries it again (or ``scrapy extract`` with a higher limit).
+#: On threads (EXTRACTION_PROCESS_POOL off) the page is given up but its thread runs on.
+EXTRACTION_TIMEOUT = 60.0
+#: Memory one extraction worker may take beyond what it starts with (MB; 0: no limit). Set in each
+#: worker as ``RLIMIT_AS`` (address space, counted from the worker's start, since a fork server's
+#: worker starts with ~100 MB of shared preloaded code mapped): the kernel refuses the allocation
+#: that would pass it, the page fails (``extract/memory``, logged like a timeout, capture "error")
+#: and the worker lives on, before the OOM killer picks a process. Article pages add < 10 MB; a
+#: 12 MB flat page took 843 MB. Not applied on threads (it would limit the crawler itself).
+EXTRACTION_MAX_MEMORY = 1024
 #: Warn when more than this share of a crawl's items miss a title, date, credit or text.
 QUALITY_WARN_SHARE = 0.2

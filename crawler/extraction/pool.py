@@ -3,6 +3,29 @@
 One pool per process, shared by every crawl in it (``scrapy crawlall`` runs
 several). Workers are started by a fork server that preloads the extraction
 code, never forked from the reactor's process.
+
+The pool survives its workers: a worker that dies (the OOM killer, a crash in C code) breaks a
+``ProcessPoolExecutor`` for good, so ``ExtractionPool`` builds a new one from the same fork
+server (a fork, no imports) and the pages that were in the broken one fail with ``WorkerLost``
+for their caller to retry. Each page runs under limits (``Limits``):
+
+- time: the crawler process awaits the page at most ``timeout`` seconds. A running task of a
+  process pool cannot be cancelled, so a page over the limit has the pool's workers killed (the
+  other pages then in the pool fail with ``WorkerLost`` and are retried); its caller gets
+  ``ExtractionTimeout``. At most one page per worker is in the pool at a time, so the clock
+  measures extraction, not time in a queue behind a long page.
+- memory: each worker may grow its address space by ``max_memory`` MB over what it had when it
+  started (``RLIMIT_AS``, set in the worker; the kernel refuses the allocation that would pass it,
+  so the page that needs it fails with ``ExtractionOverMemory`` and the worker lives on, before
+  the OOM killer picks anything). The limit is on address space, not resident memory, counted
+  from the worker's start because a fork server's worker starts with all the preloaded code
+  mapped (~100 MB, shared).
+- a stopping crawl (Ctrl-C): a page still running after the crawl began stopping is given up
+  (``ExtractionAbandoned``) and the workers killed, so the shutdown does not wait for it.
+
+With ``EXTRACTION_PROCESS_POOL`` off the pool is threads of the crawler process: a page over the
+time limit is given up (``ExtractionTimeout``) but its thread runs on, holding its slot, and the
+process cannot exit before it ends; there is no memory limit (the address space is the crawler's).
 """
 
 from __future__ import annotations
@@ -12,7 +35,13 @@ import atexit
 import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+import signal
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,26 +50,242 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_executors: dict[tuple[bool, int], Executor] = {}
+#: How often a page that is still running checks whether its crawl is stopping (seconds).
+STOP_POLL = 0.5
+
+
+class WorkerLost(Exception):
+    """The pool broke while this page was in it (a worker died or was killed for another page)."""
+
+
+class ExtractionTimeout(Exception):
+    """The page ran over the time limit; the worker running it was killed."""
+
+
+class ExtractionOverMemory(Exception):
+    """The page needed more memory than the worker's limit allows (raised in the worker)."""
+
+
+class ExtractionAbandoned(Exception):
+    """The crawl began stopping while the page was running; it was given up, its worker killed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one page may take: seconds (0: no limit) and MB of address space per worker (0: none)."""
+
+    timeout: float = 0.0
+    max_memory: int = 0
+
+
+NO_LIMITS = Limits()
 
 
 def worker_count(setting: int) -> int:
     return setting if setting and setting > 0 else (os.cpu_count() or 1)
 
 
-def get_executor(processes: bool = True, workers: int = 0) -> Executor:
-    key = (processes, worker_count(workers))
-    if key not in _executors:
-        if processes:
+class ExtractionPool(Executor):
+    """A process (or thread) pool that replaces its executor when a worker dies or is killed."""
+
+    def __init__(self, processes: bool, workers: int) -> None:
+        self.processes = processes
+        self.workers = workers
+        self._executor: Executor | None = None
+        self._lock = threading.Lock()
+        #: Tasks submitted and not done, per executor (at exit, killed rather than waited for).
+        self._running: weakref.WeakKeyDictionary[Executor, int] = weakref.WeakKeyDictionary()
+        #: Why we killed an executor (for the log lines of the pages it took down).
+        self._killed: weakref.WeakKeyDictionary[Executor, str] = weakref.WeakKeyDictionary()
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    # -- the executor of the moment ------------------------------------------------------------
+
+    def current(self) -> Executor:
+        """The executor to submit to: the one in use, or a new one if it broke or was killed."""
+        with self._lock:
+            executor = self._executor
+            if executor is not None and getattr(executor, "_broken", False):
+                logger.warning("Extraction pool broken (%s): starting new workers", self.why_broken(executor))
+                executor.shutdown(wait=False)
+                executor = None
+            if executor is None:
+                executor = self._executor = self._new()
+            return executor
+
+    def _new(self) -> Executor:
+        if self.processes:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extraction.worker"])
-            _executors[key] = ProcessPoolExecutor(
-                max_workers=key[1], mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+            return ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
             )
+        return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract")
+
+    def why_broken(self, executor: Executor) -> str:
+        """Why this executor's pages were lost: killed by us (and why), or how its workers ended."""
+        if executor in self._killed:
+            return self._killed[executor]
+        ended = [
+            f"worker pid {pid} {_ending(process.exitcode)}"
+            for pid, process in list((getattr(executor, "_processes", None) or {}).items())
+            if process.exitcode is not None and process.exitcode != -signal.SIGTERM
+        ]
+        return ", ".join(ended) if ended else "a worker ended"
+
+    def kill(self, executor: Executor, why: str) -> None:
+        """Kill the workers of ``executor`` (a process pool's running task cannot be cancelled):
+        the pages still in it fail with ``WorkerLost``; the next page gets a new executor."""
+        if not isinstance(executor, ProcessPoolExecutor):
+            return
+        with self._lock:
+            if executor in self._killed:
+                return
+            self._killed[executor] = why
+            if self._executor is executor:
+                self._executor = None
+        processes = list((executor._processes or {}).values())
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, ValueError, AttributeError):  # gone already
+                pass
+        executor.shutdown(wait=False)
+        logger.warning("Extraction workers %s killed: %s", ", ".join(str(p.pid) for p in processes) or "-", why)
+
+    # -- Executor ------------------------------------------------------------------------------
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self.current().submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the workers; with pages still running (an exit mid-crawl), kill them rather than
+        wait for them."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if self._running.get(executor):
+            self.kill(executor, "the process is exiting")
         else:
-            _executors[key] = ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="extract")
+            executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def limited(self, limits: Limits, stopping: Callable[[], bool] | None = None) -> Limited:
+        """This pool under ``limits``, for one spider; ``stopping()`` true: give running pages up."""
+        return Limited(self, limits, stopping)
+
+    # -- one page ------------------------------------------------------------------------------
+
+    def _slots_here(self) -> asyncio.Semaphore:
+        """At most one page per worker submitted at a time (per event loop: the crawler has one)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.workers))
+        return self._slots[1]
+
+    def _submit_counted(self, job: Callable[[], Any]) -> tuple[Executor, Future]:
+        try:
+            executor = self.current()
+            task = executor.submit(job)
+        except BrokenProcessPool:  # it broke since current() looked: nothing of this page ran
+            executor = self.current()
+            task = executor.submit(job)
+        with self._lock:
+            self._running[executor] = self._running.get(executor, 0) + 1
+
+        def done(_: Future) -> None:
+            with self._lock:
+                self._running[executor] = self._running.get(executor, 1) - 1
+
+        task.add_done_callback(done)
+        return executor, task
+
+    async def run(
+        self, limits: Limits, stopping: Callable[[], bool] | None, function: str, args: tuple, kwargs: dict
+    ) -> ExtractionResult:
+        loop = asyncio.get_running_loop()
+        slots = self._slots_here()
+        await slots.acquire()
+        task: Future | None = None
+        try:
+            memory = limits.max_memory if self.processes else 0
+            executor, task = self._submit_counted(partial(_call_in_worker, function, memory, args, kwargs))
+            waiting = asyncio.wrap_future(task)
+            deadline = loop.time() + limits.timeout if limits.timeout > 0 else None
+            try:
+                while True:
+                    step = STOP_POLL if stopping is not None else None
+                    if deadline is not None:
+                        left = deadline - loop.time()
+                        step = left if step is None else min(step, left)
+                    if step is None or step > 0:
+                        done, _ = await asyncio.wait({waiting}, timeout=step)
+                        if done:
+                            break
+                    if stopping is not None and stopping():
+                        self._give_up(executor, task, waiting, "the crawl is stopping")
+                        raise ExtractionAbandoned("the crawl is stopping")
+                    if deadline is not None and loop.time() >= deadline:
+                        self._give_up(executor, task, waiting, f"a page ran over {limits.timeout:g} s")
+                        stopped = (
+                            "its worker killed" if self.processes else "its thread runs on (threads cannot be stopped)"
+                        )
+                        raise ExtractionTimeout(f"over the extraction time limit ({limits.timeout:g} s), {stopped}")
+            except asyncio.CancelledError:
+                self._give_up(executor, task, waiting, "a page's extraction was cancelled")
+                raise
+            try:
+                return waiting.result()
+            except BrokenProcessPool as exc:
+                raise WorkerLost(self.why_broken(executor)) from exc
+        finally:
+            if task is None or task.done() or self.processes:
+                slots.release()
+            else:  # a thread cannot be stopped: its slot stays taken until it ends
+                task.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
+
+    def _give_up(self, executor: Executor, task: Future, waiting: asyncio.Future, why: str) -> None:
+        waiting.cancel()
+        if not task.done():
+            self.kill(executor, why)
+
+
+class Limited(Executor):
+    """A shared ``ExtractionPool`` seen by one spider: its limits, its crawl's stopping."""
+
+    def __init__(self, pool: ExtractionPool, limits: Limits, stopping: Callable[[], bool] | None) -> None:
+        self.pool = pool
+        self.limits = limits
+        self.stopping = stopping
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """The pool is the process's, not this spider's: left running."""
+
+
+def _ending(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "running"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"killed by {name}" + (" (the OOM killer?)" if exitcode == -signal.SIGKILL else "")
+    return f"exited with {exitcode}"
+
+
+_pools: dict[tuple[bool, int], ExtractionPool] = {}
+
+
+def get_executor(processes: bool = True, workers: int = 0) -> ExtractionPool:
+    key = (processes, worker_count(workers))
+    if key not in _pools:
+        _pools[key] = ExtractionPool(*key)
         logger.debug("Extraction pool: %d %s", key[1], "processes" if processes else "threads")
-    return _executors[key]
+    return _pools[key]
 
 
 _warmed: set[int] = set()
@@ -54,31 +299,83 @@ def warm_up(executor: Executor) -> None:
     """Start the workers now, from a thread, so the fork server's imports (~1 s of trafilatura,
     extruct, dateparser) overlap the crawl's start (robots.txt, feeds, an archive's index)
     instead of holding up the first article."""
-    import threading
-
-    if not isinstance(executor, ProcessPoolExecutor) or id(executor) in _warmed:
+    pool = executor.pool if isinstance(executor, Limited) else executor
+    if not isinstance(pool, ExtractionPool) or not pool.processes or id(pool) in _warmed:
         return
-    _warmed.add(id(executor))
+    _warmed.add(id(pool))
 
     def start() -> None:
         try:
-            for _ in range(executor._max_workers):
-                executor.submit(_nothing)
+            for _ in range(pool.workers):
+                pool.submit(_nothing)
         except RuntimeError:  # shut down meanwhile
             pass
 
     threading.Thread(target=start, name="extraction-warm-up", daemon=True).start()
 
 
+# -- in the worker ---------------------------------------------------------------------------
+
+#: The worker's address space when it started (bytes), and the limit set on it (MB, 0: none).
+_start_size = 0
+_memory_limit = 0
+
+
+def start_worker(crawler_pid: int) -> None:
+    """Worker initializer: end with the crawler; note the size the memory limit counts from."""
+    global _start_size
+    exit_with(crawler_pid)
+    _start_size = _address_space()
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _limit_memory(megabytes: int) -> None:
+    global _memory_limit
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    limit = _start_size + megabytes * 2**20 if megabytes > 0 and _start_size else hard
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    _memory_limit = megabytes
+
+
+def _near_limit() -> bool:
+    """After a failure: was the address space close to the limit (a failed allocation shows in
+    lxml as any exception, "XPathEvalError: unknown error" for one)?"""
+    if not _memory_limit:
+        return False
+    headroom = _start_size + _memory_limit * 2**20 - _address_space()
+    return headroom < max(16 * 2**20, _memory_limit * 2**20 // 8)
+
+
+def _release_memory() -> None:
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def exit_with(crawler_pid: int) -> None:
-    """Worker initializer: end this worker when the crawler process ends, however it ends.
+    """End this worker when the crawler process ends, however it ends.
 
     A SIGKILLed crawler runs no clean-up. Its workers (children of the fork server, not of the
     crawler) would wait for work forever, and keep the fork server, and the stdout and stderr of
     whoever started the crawl (cron, a test), alive with them.
     """
     import select
-    import threading
 
     def watch() -> None:
         try:
@@ -103,18 +400,38 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _call_in_worker(function: str, *args: Any, **kwargs: Any) -> ExtractionResult:
+def _call_in_worker(function: str, max_memory: int, args: tuple, kwargs: dict) -> ExtractionResult:
     """Runs in the worker (the module is already loaded there by the fork server): the crawler
-    process names the function, so it never imports the extraction code itself."""
+    process names the function, so it never imports the extraction code itself. ``max_memory``
+    is 0 on threads (the crawler's own address space is never limited)."""
     from crawler.extraction import worker
 
-    return getattr(worker, function)(*args, **kwargs)
+    if max_memory != _memory_limit:
+        _limit_memory(max_memory)
+    try:
+        return getattr(worker, function)(*args, **kwargs)
+    except MemoryError:
+        failure = f"over the extraction memory limit ({max_memory} MB)"
+    except Exception as exc:
+        if not _near_limit():
+            raise
+        failure = f"over the extraction memory limit ({max_memory} MB; it showed as {type(exc).__name__}: {exc})"
+    # Raised out here, not in the except clause: the error would be its context, and its traceback
+    # the frames holding the page's tree, alive until the worker's next task was unpickled, which
+    # then failed for want of memory and ended the worker.
+    _release_memory()
+    raise ExtractionOverMemory(failure)
 
 
 async def run_in_pool(executor: Executor, function: str, *args: Any, **kwargs: Any) -> ExtractionResult:
-    """``crawler.extraction.worker.<function>(*args, **kwargs)`` on the pool, awaited."""
+    """``crawler.extraction.worker.<function>(*args, **kwargs)`` on the pool, awaited, under the
+    limits of a ``Limited`` pool (a plain ``Executor`` runs it without any)."""
+    if isinstance(executor, Limited):
+        return await executor.pool.run(executor.limits, executor.stopping, function, args, kwargs)
+    if isinstance(executor, ExtractionPool):
+        return await executor.run(NO_LIMITS, None, function, args, kwargs)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, partial(_call_in_worker, function, *args, **kwargs))
+    return await loop.run_in_executor(executor, partial(_call_in_worker, function, 0, args, kwargs))
 
 
 async def extract_in_pool(executor: Executor, html: str, **kwargs: Any) -> ExtractionResult:
@@ -122,8 +439,13 @@ async def extract_in_pool(executor: Executor, html: str, **kwargs: Any) -> Extra
     return await run_in_pool(executor, "run", html, **kwargs)
 
 
-@atexit.register
 def shutdown_executors() -> None:
-    for executor in _executors.values():
-        executor.shutdown(wait=True, cancel_futures=True)
-    _executors.clear()
+    for pool in _pools.values():
+        pool.shutdown(wait=True, cancel_futures=True)
+    _pools.clear()
+
+
+# concurrent.futures joins its pools' threads before the atexit functions run, and a process
+# pool's thread waits for the pages still running: this must run before it (threading's exit
+# functions run last registered first, and concurrent.futures registered its own on import).
+getattr(threading, "_register_atexit", atexit.register)(shutdown_executors)

@@ -8,7 +8,7 @@ The spider never touches the archive's state: it says why a capture yielded no a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from functools import partial
@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Response, TextResponse
 
-from crawler.extraction.pool import get_executor, run_in_pool, warm_up
+from crawler.extraction.pool import (
+    ExtractionAbandoned,
+    ExtractionOverMemory,
+    ExtractionTimeout,
+    Limits,
+    WorkerLost,
+    get_executor,
+    run_in_pool,
+    warm_up,
+)
 from crawler.items import ArticleItem
 from crawler.refs import DISCOVERED_KEY, OUTCOME_KEY, WARC_META_KEY, WarcRef
 
@@ -38,6 +47,25 @@ def capture_date(response: Response) -> str:
     return (ref.date if ref else None) or datetime.now(UTC).isoformat()
 
 
+def crawl_stopping(crawler: Crawler) -> bool:
+    """The crawl is shutting down (Ctrl-C, ``crawler.stop()``): pages still running are given up."""
+    engine = getattr(crawler, "engine", None)
+    return engine is not None and not engine.running
+
+
+def record_of(response: Response) -> str:
+    """Where the response is archived, for a log line that lets the page be extracted again."""
+    ref: WarcRef | None = response.meta.get(WARC_META_KEY)
+    if ref is None:
+        return "not archived"
+    return f"WARC record {ref.record_id} in {ref.file} at offset {ref.offset}"
+
+
+def warc_file(response: Response) -> str:
+    ref: WarcRef | None = response.meta.get(WARC_META_KEY)
+    return ref.file if ref is not None and ref.file else "<WARC file>"
+
+
 class ArticleMixin:
     """Extraction dispatch of ``ArchiveSpider``."""
 
@@ -54,11 +82,14 @@ class ArticleMixin:
 
     def setup_extraction(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        self.executor = get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS"))
+        pool = get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS"))
+        limits = Limits(settings.getfloat("EXTRACTION_TIMEOUT"), settings.getint("EXTRACTION_MAX_MEMORY"))
+        # The pool is the process's (every spider of a crawlall); the limits and the stopping are this crawl's.
+        self.executor = pool.limited(limits, stopping=partial(crawl_stopping, crawler))
         self.min_words = settings.getint("EXTRACTION_MIN_WORDS")
         self.extraction_enabled = settings.getbool("EXTRACTION_ENABLED")
         if self.extraction_enabled:
-            warm_up(self.executor)
+            warm_up(pool)
 
     def extraction_job(self, response: Response) -> partial | None:
         """What to run on the pool for this response (a call of ``crawler.extraction.worker``),
@@ -91,12 +122,9 @@ class ArticleMixin:
             stats.inc_value("articles/not_text")
             response.meta[OUTCOME_KEY] = "not_article"
             return
-        try:
-            result: ExtractionResult = await job()
-        except Exception:
-            logger.exception("Extraction failed on %s (the response is archived)", response.url)
-            stats.inc_value("extract/error")
-            response.meta[OUTCOME_KEY] = "error"
+        result = await self.extract(job, response)
+        if result is None:
+            response.meta[OUTCOME_KEY] = "error"  # the next run tries the capture again
             return
         if result.fields is None:
             # Routine for video and section pages; worth a warning for broken ones.
@@ -113,6 +141,71 @@ class ArticleMixin:
             logger.debug("Extraction of %s: %s", response.url, note)
             stats.inc_value("extract/" + stat)
         yield self.article_item(response, result.fields)
+
+    async def extract(
+        self, job: Callable[[], Awaitable[ExtractionResult]], response: Response
+    ) -> ExtractionResult | None:
+        """The job's result, or None when it gave none (logged with the URL and the WARC record,
+        counted). A page whose worker was lost (the worker died, or was killed for another page
+        over a limit) is run once more, on new workers."""
+        stats = self.crawler.stats
+        url = response.url
+        for attempt in (1, 2):
+            try:
+                return await job()
+            except WorkerLost as exc:
+                stats.inc_value("extract/worker_lost")
+                if attempt == 1 and not crawl_stopping(self.crawler):
+                    logger.warning(
+                        "Extraction worker lost while extracting %s (%s; %s): retrying it once",
+                        url,
+                        exc,
+                        record_of(response),
+                    )
+                    stats.inc_value("extract/retried")
+                    continue
+                logger.error(
+                    "Extraction of %s lost %s(%s; %s): given up, the next run tries it again",
+                    url,
+                    "again " if attempt == 2 else "",
+                    exc,
+                    record_of(response),
+                )
+                stats.inc_value("extract/lost")
+            except ExtractionTimeout as exc:
+                logger.warning(
+                    "Extraction of %s cut: %s (%s); no article, the next run tries it"
+                    " again (or: scrapy extract %s --url %s -s EXTRACTION_TIMEOUT=<seconds>)",
+                    url,
+                    exc,
+                    record_of(response),
+                    warc_file(response),
+                    url,
+                )
+                stats.inc_value("extract/timeout")
+            except ExtractionOverMemory as exc:
+                logger.warning(
+                    "Extraction of %s cut: %s (%s); no article, the next run tries it again"
+                    " (or: scrapy extract %s --url %s -s EXTRACTION_MAX_MEMORY=<MB>)",
+                    url,
+                    exc,
+                    record_of(response),
+                    warc_file(response),
+                    url,
+                )
+                stats.inc_value("extract/memory")
+            except ExtractionAbandoned:
+                logger.warning(
+                    "Extraction of %s given up: the crawl is stopping (%s); the next run tries it again",
+                    url,
+                    record_of(response),
+                )
+                stats.inc_value("extract/abandoned")
+            except Exception:
+                logger.exception("Extraction failed on %s (the response is archived)", url)
+                stats.inc_value("extract/error")
+            return None
+        return None
 
     def article_item(self, response: Response, fields: Any) -> ArticleItem:
         """The item for an extracted page, tied to the WARC record it came from."""
