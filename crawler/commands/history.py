@@ -1,4 +1,10 @@
-"""``scrapy history URL``: every capture of an article and the diffs between its text revisions."""
+"""``scrapy history URL``: every capture of an article, the text file of each revision, and the
+diffs between its text revisions.
+
+A revision's text file is looked for under every name it may have (``text_name_candidates``:
+the names of now, with and without the host, and the one archives written before them used),
+and counts as found only if its front matter names this URL; a revision whose file is gone, or
+was replaced by another URL's (as the old names let happen), says so."""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.state.database import ArchiveState
+from crawler.output.naming import revision_path, text_name_candidates
+from crawler.output.text_files import front_matter_url
+from crawler.state.database import ArchiveState, Revision
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -58,8 +66,24 @@ class Command(ScrapyCommand):
             print(
                 f"{c.fetched_at:<29}{c.status or '':>7}  {c.record_type:<9}{revision!s:>9}  {c.warc_file} @ {c.warc_offset}"
             )
+        if revisions:
+            print()
+        for r in revisions:
+            print(f"text of revision {r.revision}: {self.text_file(url, r)}")
         if opts.no_diff:
             return
         for later in revisions[1:]:
             print(f"\n--- revision {later.revision} ({later.fetched_at}) ---")
             print(later.diff or "(no diff stored)", end="")
+
+    def text_file(self, url: str, revision: Revision) -> str:
+        root = Path(self.settings.get("ARCHIVE_DIR")) / "text" / revision.spider
+        others = []
+        for name in text_name_candidates(url):
+            path = revision_path(root / name, revision.revision)
+            owner = front_matter_url(path)
+            if owner == url:
+                return str(path)
+            if owner is not None:
+                others.append(f"{path} holds {owner or 'a file without front matter'}")
+        return "missing" + (f" ({'; '.join(others)})" if others else "")

@@ -82,6 +82,26 @@ def render(item) -> str:
     return "\n".join(lines)
 
 
+def front_matter_url(path: Path) -> str | None:
+    """The ``url`` a text file's front matter names: None if there is no such file, "" if it
+    has no readable front matter (then it is nobody's to replace)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(64 * 1024)
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # nothing there (writing it may still fail: that is the writer's to report)
+    except OSError:
+        return ""
+    if not head.startswith("---\n") or "\n---\n" not in head[3:]:
+        return ""
+    try:
+        front = yaml.safe_load(head[4 : head.index("\n---\n", 3)])
+    except yaml.YAMLError:
+        return ""
+    url = front.get("url") if isinstance(front, dict) else None
+    return url if isinstance(url, str) else ""
+
+
 PARTIAL_PREFIX, PARTIAL_SUFFIX = ".tmp-", ".part"
 
 

@@ -26,6 +26,8 @@ def registered_domain(url: str) -> str:
 class GenericFeedSpider(ArchiveSpider):
     required_arguments = ("url",)
     article_patterns = (r"^/.+",)  # anything but the site's front page
+    #: A feed may link to any number of hosts: text files go under text/feed/<host>/.
+    text_names_with_host = True
 
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
         if not url:
