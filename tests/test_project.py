@@ -20,10 +20,13 @@ def readme_commands() -> list[str]:
 
 def test_readme_starts_with_install_and_test_commands_and_ci_runs_the_test_command():
     install, test = readme_commands()
-    assert "pip install -r requirements.txt" in install and "REPLAY_WARC=samples/" in install
+    assert install.startswith("bin/setup && ") and "REPLAY_WARC=samples/" in install
+    setup = (PROJECT / "bin" / "setup").read_text()
+    for environment, pins in ((".venv", "requirements.txt"), (".venv-pywb", "requirements-pywb.txt")):
+        assert f"python3 -m venv {environment}" in setup and f"{environment}/bin/pip install -q -r {pins}" in setup
     ci = (PROJECT / ".ci" / "run").read_text()
     assert test in ci.splitlines()
-    assert install.split(" && ")[0] in ci and install.split(" && ")[1] in ci
+    assert "bin/setup" in ci.splitlines()  # CI installs exactly what the README installs
 
 
 def test_outlets_table_is_current():
