@@ -23,6 +23,9 @@ ANNOUNCED_KEY = "article_announced"
 #: ``request.meta`` key: the newest full response archived for the URL, as the state found it
 #: when it planned the request (a ``StoredCapture``); capture writes a revisit against it.
 PREVIOUS_PAYLOAD_KEY = "archive_previous_payload"
+#: ``request.meta`` key marking a page requisite (stylesheet, image, font, script, icon); its
+#: value is how many stylesheet imports led to it (0: the page referenced it).
+REQUISITE_KEY = "page_requisite"
 #: ``response.meta`` key: why a capture yielded no article ("not_article", "error", ...),
 #: set by the spider for the state to record.
 OUTCOME_KEY = "archive_outcome"

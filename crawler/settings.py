@@ -105,6 +105,23 @@ SITEMAP_MAX_DEPTH = 3
 #: Sitemap files one spider fetches in one run at most (a monthly index since 1992 is ~400).
 SITEMAP_MAX_FILES = 5000
 
+# --- Page requisites (what a browser needs to render an archived page) ---------------------
+#: "articles": fetch the stylesheets (with their imports, fonts and background images), images,
+#: scripts and icons of every article page; "pages": of every HTML page an article request
+#: fetched (video and gallery pages too); "off". From the page's host, the spider's domains and
+#: its ``requisite_hosts``; never ad, analytics or tracking hosts. Off in replay.
+REQUISITES = "articles"
+#: Of an image's ``srcset``: "largest" (what a high-density screen fetches), "smallest", "all", "none".
+REQUISITES_SRCSET = "largest"
+#: Requisite requests one page may make at most (its stylesheets' references count for them).
+REQUISITES_MAX_PER_PAGE = 60
+#: A requisite over this many bytes is archived truncated (its first bytes) and not used further.
+REQUISITES_MAX_BYTES = 10 * 1024 * 1024
+#: Stylesheet ``@import`` levels followed (a loop of imports stops at the first repeat anyway).
+REQUISITES_MAX_DEPTH = 3
+#: A requisite archived in an earlier run is checked again (conditionally) after this many hours.
+REQUISITES_RECHECK_HOURS = 168.0
+
 # --- Scheduled runs ------------------------------------------------------------
 #: Remember captures and text revisions in ARCHIVE_DIR/state.sqlite3 and skip
 #: known articles on the next run (off during replay).

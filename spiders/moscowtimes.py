@@ -14,6 +14,7 @@ class MoscowTimesSpider(ArchiveSpider):
     platform = "custom (PHP)"
     discovery_summary = "8 RSS feeds; monthly sitemap index"
     allowed_domains = ["themoscowtimes.com"]
+    requisite_hosts = ("static.themoscowtimes.com",)  # stylesheets, images, fonts, scripts
     feeds = tuple(
         f"{SITE}/rss/{feed}"
         for feed in ("news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life", "all")

@@ -264,3 +264,28 @@ def test_extract_of_a_feed_crawl_gives_the_crawls_items(tmp_path):
         assert {item["outlet"] for item in extracted.values()} == {"feed"}
     finally:
         server.stop()
+
+
+def test_text_files_follow_the_umask_like_the_warcs(tmp_path):
+    """Temporary files are created 0600; a text file must be readable by whoever reads the archive."""
+    import os
+    import stat
+
+    from crawler.output.text_files import write_atomically
+
+    target = tmp_path / "text" / "a.md"
+    write_atomically(target, "---\nurl: https://example.org/a\n---\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(target.stat().st_mode) != 0o600 or umask == 0o066
+
+
+def test_history_after_the_demo_says_what_to_run_and_reads_the_warc(tmp_path):
+    url = "https://www.themoscowtimes.com/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651"
+    run = scrapy("history", url, archive=tmp_path)  # the demo replays: no state
+    assert run.returncode == 1 and "scrapy history --warc" in run.log and "Traceback" not in run.log
+    run = scrapy("history", "--warc", "samples/moscowtimes-sample.warc.gz", url, archive=tmp_path)
+    assert run.returncode == 0, run.log
+    assert "1 captures" in run.log and "moscowtimes-sample.warc.gz @ " in run.log
+    assert " response         1  " in run.log  # its revision, from the item beside it

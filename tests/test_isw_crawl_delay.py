@@ -6,10 +6,12 @@ import json
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from crawler.requisites import html_requisites
 from tests.support.run import ENV, PROJECT, command, scrapy
 from tests.support.site import manifest_site
 
@@ -63,7 +65,12 @@ def test_the_whole_crawl_with_a_short_crawl_delay_is_spaced_and_complete(isw_sit
     site.server.expect_request("").respond_with_handler(timed)
     run = scrapy("crawl", "isw", *args, archive=tmp_path, items=tmp_path / "items.jsonl")
     assert run.returncode == 0, run.log
-    assert [r.path for r in site.requests] == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", ARTICLE]
+    paths = [r.path for r in site.requests]
+    assert paths[:4] == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", ARTICLE]
+    # Then the article's requisites (its stylesheet and images), under the same Crawl-delay.
+    page = site.body_of(ARTICLE).decode("utf-8")
+    requisites = {urlsplit(r.url).path for r in html_requisites(page, site.base + ARTICLE)}
+    assert paths[4:] and set(paths[4:]) <= requisites, paths
     gaps = [b - a for a, b in zip(stamps[1:], stamps[2:], strict=False)]  # between requests after robots.txt
     assert all(gap >= 0.9 for gap in gaps), gaps
     (item,) = run.items

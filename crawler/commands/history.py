@@ -4,7 +4,11 @@ diffs between its text revisions.
 A revision's text file is looked for under every name it may have (``text_name_candidates``:
 the names of now, with and without the host, and the one archives written before them used),
 and counts as found only if its front matter names this URL; a revision whose file is gone, or
-was replaced by another URL's (as the old names let happen), says so."""
+was replaced by another URL's (as the old names let happen), says so.
+
+``--warc PATH`` reads the captures from WARC files instead of the state (a replay, the README's
+demo, or an archive from elsewhere keeps no state): each capture with the revision and diff of
+the item the crawl wrote beside it."""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from w3lib.url import canonicalize_url
 
 from crawler.output.naming import revision_path, text_name_candidates
 from crawler.output.text_files import front_matter_url
 from crawler.state.database import ArchiveState, Revision
+from crawler.warc.index import ReplayIndex
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -31,7 +37,7 @@ class Command(ScrapyCommand):
     settings: Settings
 
     def syntax(self) -> str:
-        return "URL"
+        return "[--warc PATH] URL"
 
     def short_desc(self) -> str:
         return "List the captures of an article and show the diffs between its revisions"
@@ -39,14 +45,22 @@ class Command(ScrapyCommand):
     def add_options(self, parser) -> None:
         super().add_options(parser)
         parser.add_argument("--no-diff", action="store_true", help="list captures and revisions only")
+        parser.add_argument("--warc", help="read the captures from these WARC files (a file or directory)")
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("history takes exactly one URL")
         url = args[0]
+        if opts.warc:
+            self.exitcode = self.from_warcs(url, opts.warc, opts.no_diff)
+            return
         path = Path(self.settings.get("ARCHIVE_DIR")) / ArchiveState.FILENAME
         if not path.exists():
-            print(f"history: no archive state at {path}", file=sys.stderr)
+            print(
+                f"history: no archive state at {path} (a replay, like the README's demo, keeps none);"
+                " read the captures from WARC files instead: scrapy history --warc <file or directory> URL",
+                file=sys.stderr,
+            )
             self.exitcode = 1
             return
         state = ArchiveState(path.parent)
@@ -75,6 +89,32 @@ class Command(ScrapyCommand):
         for later in revisions[1:]:
             print(f"\n--- revision {later.revision} ({later.fetched_at}) ---")
             print(later.diff or "(no diff stored)", end="")
+
+    @staticmethod
+    def from_warcs(url: str, source: str, no_diff: bool) -> int:
+        """The captures of ``url`` as WARC files hold them, with their items' revisions and diffs."""
+        try:
+            index = ReplayIndex(source)
+        except FileNotFoundError as exc:
+            print(f"history: {exc}", file=sys.stderr)
+            return 1
+        captures = index.by_url.get(url) or index.by_canonical.get(canonicalize_url(url)) or []
+        if not captures:
+            print(f"history: {url} is not in {index.summary()}", file=sys.stderr)
+            return 1
+        items = [(capture, index.archived_item(capture)) for capture in captures]
+        print(f"{url}\n\n{len(captures)} captures in {source}\n")
+        print(f"{'fetched (UTC)':<29}{'status':>7}  {'record':<9}{'revision':>9}  WARC file @ offset")
+        for capture, item in items:
+            revision = (item or {}).get("revision") or ""
+            line = f"{capture.warc_date:<29}{capture.status or '':>7}  {capture.record_type:<9}{revision!s:>9}"
+            print(f"{line}  {capture.path.name} @ {capture.offset}")
+        if not no_diff:
+            for _, item in items:
+                if item and item.get("diff"):
+                    print(f"\n--- revision {item.get('revision')} ({item.get('fetched_at')}) ---")
+                    print(item["diff"], end="")
+        return 0
 
     def text_file(self, url: str, revision: Revision) -> str:
         root = Path(self.settings.get("ARCHIVE_DIR")) / "text" / revision.spider

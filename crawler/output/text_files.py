@@ -105,6 +105,18 @@ def front_matter_url(path: Path) -> str | None:
 PARTIAL_PREFIX, PARTIAL_SUFFIX = ".tmp-", ".part"
 
 
+def _file_mode() -> int:
+    """The mode a new file gets under the process' umask (as the WARC files get): temporary files
+    are created 0600, and a text file must be readable by whoever may read the archive."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+#: Read once: changing the umask to read it is not safe while other threads create files.
+FILE_MODE = _file_mode()
+
+
 def write_atomically(path: Path, content: str) -> None:
     """Write to a temporary file beside ``path``, fsync, then rename over it.
 
@@ -120,6 +132,7 @@ def write_atomically(path: Path, content: str) -> None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             handle.write(content)
             handle.flush()
+            os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(handle.name, path)
     except BaseException:

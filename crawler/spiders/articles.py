@@ -8,12 +8,13 @@ The spider never touches the archive's state: it says why a capture yielded no a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawler.extraction.pool import (
@@ -75,7 +76,9 @@ class ArticleMixin:
     min_words: int
     extraction_enabled: bool
 
-    if TYPE_CHECKING:  # provided by OutletDeclaration
+    if TYPE_CHECKING:  # provided by OutletDeclaration and RequisitesMixin
+
+        def requisite_requests(self, response: Response, article: bool) -> Iterator[Request]: ...
 
         @classmethod
         def rules_for(cls, when: str | datetime | None) -> PageRules: ...
@@ -109,7 +112,16 @@ class ArticleMixin:
             min_words=self.min_words,
         )
 
-    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem | Request]:
+        """The article of a page, then the requests for what a browser needs to render it."""
+        produced = False
+        async for item in self.read_article(response):
+            produced = True
+            yield item
+        for request in self.requisite_requests(response, article=produced):
+            yield request
+
+    async def read_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         stats = self.crawler.stats
         if response.status == 304:
             return  # the state records it (not modified)

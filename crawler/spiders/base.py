@@ -25,6 +25,7 @@ from crawler.spiders.arguments import SpiderArguments
 from crawler.spiders.articles import ArticleMixin
 from crawler.spiders.declaration import OutletDeclaration
 from crawler.spiders.discovering import DiscoveryMixin
+from crawler.spiders.requisites import RequisitesMixin
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["ArchiveSpider"]
 
 
-class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, scrapy.Spider):
+class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, RequisitesMixin, scrapy.Spider):
     """Base of every outlet spider."""
 
     def __init__(
@@ -56,7 +57,8 @@ class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, scrapy.Spid
         discovery.sitemaps = arguments.sitemaps
         discovery.feed_pages = arguments.feed_pages
         self._follow = [re.compile(p) for p in self.sitemap_follow]
-        self.allowed_domains = sorted({*getattr(self, "allowed_domains", []), *arguments.extra_hosts})
+        declared = {*getattr(self, "allowed_domains", []), *self.requisite_hosts, *arguments.extra_hosts}
+        self.allowed_domains = sorted(declared)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any):

@@ -47,6 +47,8 @@ class OutletDeclaration:
     paywall: ClassVar[str] = "none"
     #: How articles are discovered, in words (for the outlets table; derived if empty).
     discovery_summary: ClassVar[str] = ""
+    #: Hosts besides the site's own that serve its pages' stylesheets, images and fonts (a CDN).
+    requisite_hosts: ClassVar[tuple[str, ...]] = ()
     #: Arguments (``-a``) the spider cannot start without; a bare ``scrapy crawlall`` leaves it out.
     required_arguments: ClassVar[tuple[str, ...]] = ()
     #: Content types of captures ``scrapy extract`` reads as article pages (None: a saved page).

@@ -39,6 +39,7 @@ from crawler.refs import (
     ARCHIVED_ITEM_KEY,
     OUTCOME_KEY,
     PREVIOUS_PAYLOAD_KEY,
+    REQUISITE_KEY,
     WARC_META_KEY,
     WarcRef,
 )
@@ -53,12 +54,15 @@ logger = logging.getLogger(__name__)
 
 
 class ArticleStateMiddleware:
-    def __init__(self, crawler: Crawler, archive_dir: Path | None, recheck: timedelta) -> None:
+    def __init__(
+        self, crawler: Crawler, archive_dir: Path | None, recheck: timedelta, requisite_recheck: timedelta | None = None
+    ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         #: None: no state database this run (replay, extract, INCREMENTAL_ENABLED off).
         self.archive_dir = archive_dir
         self.recheck = recheck
+        self.requisite_recheck = requisite_recheck if requisite_recheck is not None else recheck
         self._db: ArchiveState | None = None
 
     @classmethod
@@ -66,7 +70,12 @@ class ArticleStateMiddleware:
         settings = crawler.settings
         use_db = settings.getbool("INCREMENTAL_ENABLED") and not settings.get("REPLAY_WARC")
         archive_dir = Path(settings.get("ARCHIVE_DIR")) if use_db else None
-        middleware = cls(crawler, archive_dir, timedelta(hours=settings.getfloat("RECHECK_INTERVAL_HOURS")))
+        middleware = cls(
+            crawler,
+            archive_dir,
+            timedelta(hours=settings.getfloat("RECHECK_INTERVAL_HOURS")),
+            timedelta(hours=settings.getfloat("REQUISITES_RECHECK_HOURS")),
+        )
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
@@ -153,20 +162,28 @@ class ArticleStateMiddleware:
             return  # marked once the item went through the pipelines (item_scraped)
         if response.status == 304:
             logger.debug("Not modified since the last capture: %s", response.url)
-            self.stats.inc_value("articles/not_modified")
+            kind = "requisites" if REQUISITE_KEY in response.meta else "articles"
+            self.stats.inc_value(f"{kind}/not_modified")
             self.mark(response.meta.get(WARC_META_KEY), "not_modified")
         elif OUTCOME_KEY in response.meta:
             self.mark(response.meta.get(WARC_META_KEY), response.meta[OUTCOME_KEY])
 
     def _plan(self, request: Request) -> Request | None:
-        if ANNOUNCED_KEY not in request.meta or self.db is None:
+        requisite = REQUISITE_KEY in request.meta
+        if (ANNOUNCED_KEY not in request.meta and not requisite) or self.db is None:
             return request
         last = self.db.last_processed(request.url, self._spider_name())
-        plan = plan_fetch(last, request.meta[ANNOUNCED_KEY], self.recheck)
+        if requisite:
+            # A stylesheet or image archived in an earlier run: re-checked after its own interval.
+            plan = plan_fetch(last, None, self.requisite_recheck)
+            prefix = "requisites"
+        else:
+            plan = plan_fetch(last, request.meta[ANNOUNCED_KEY], self.recheck)
+            prefix = "incremental"
         if not plan.fetch:
-            self.stats.inc_value("incremental/skipped_known")
+            self.stats.inc_value(f"{prefix}/skipped_known")
             return None
-        self.stats.inc_value(f"incremental/{plan.reason.replace(' ', '_')}")
+        self.stats.inc_value(f"{prefix}/{plan.reason.replace(' ', '_')}")
         if plan.headers:
             for name, value in plan.headers.items():
                 request.headers[name] = value

@@ -1,0 +1,101 @@
+"""Page requisites as requests: an article page's stylesheets, images, fonts, scripts and icons.
+
+After an article page (every HTML page with ``REQUISITES = "pages"``), the spider asks for what
+a browser needs to render it, so the archive replays it styled and with its images
+(``crawler.requisites`` reads them from the markup and the CSS). Each request carries the page
+as ``Referer`` (py-wacz and ReplayWeb.page find pages by it), is filtered as seen like any other
+(fetched once per crawl), goes through robots.txt and the same politeness as pages, and holds
+``REQUISITE_KEY`` so the state plans it: a requisite archived in an earlier run is re-checked,
+conditionally, only after ``REQUISITES_RECHECK_HOURS`` (a 304 or an identical payload becomes a
+revisit record). Bounds: ``REQUISITES_MAX_PER_PAGE`` requests per page, ``REQUISITES_MAX_BYTES``
+per file (a bigger one is archived truncated, as any response over its limit), stylesheets
+followed ``REQUISITES_MAX_DEPTH`` imports deep; what is left out is counted and logged once
+per kind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from crawler.refs import OUTCOME_KEY, REQUISITE_KEY
+from crawler.requisites import Requisite, css_requisites, html_requisites, refusal, unique
+
+logger = logging.getLogger(__name__)
+
+#: Hosts besides the page's own and the spider's domains that serve its requisites.
+DECLARED_HOSTS_ATTRIBUTE = "requisite_hosts"
+
+
+class RequisitesMixin:
+    """The requisite requests of ``ArchiveSpider``."""
+
+    crawler: Any
+    allowed_domains: list[str]
+
+    def requisites_mode(self) -> str:
+        settings = self.crawler.settings
+        if settings.get("REPLAY_WARC"):
+            return "off"  # a replay serves what the archive holds; it fetches nothing new
+        return str(settings.get("REQUISITES") or "off").lower()
+
+    def requisite_requests(self, response: Response, article: bool) -> Iterator[scrapy.Request]:
+        """The requests for a page's requisites (none unless the setting asks for this page)."""
+        mode = self.requisites_mode()
+        if mode == "off" or (mode == "articles" and not article) or not isinstance(response, TextResponse):
+            return
+        if "html" not in (response.headers.get("Content-Type") or b"").decode("latin-1").lower():
+            return
+        policy = str(self.crawler.settings.get("REQUISITES_SRCSET"))
+        yield from self._requests(response, html_requisites(response.text, response.url, policy), depth=0)
+
+    def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
+        """A fetched requisite: archived already; a stylesheet's own references followed."""
+        response.meta[OUTCOME_KEY] = "requisite"
+        depth = int(response.meta.get(REQUISITE_KEY) or 0)
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if response.status != 200 or "css" not in content_type or not isinstance(response, TextResponse):
+            return
+        if depth >= self.crawler.settings.getint("REQUISITES_MAX_DEPTH"):
+            self._left_out("deep", f"stylesheet {response.url} is {depth} imports deep: its references not followed")
+            return
+        yield from self._requests(response, css_requisites(response.text, response.url), depth=depth + 1)
+
+    def _requests(self, response: Response, found: list[Requisite], depth: int) -> Iterator[scrapy.Request]:
+        settings, stats = self.crawler.settings, self.crawler.stats
+        limit = settings.getint("REQUISITES_MAX_PER_PAGE")
+        page_host = (urlsplit(response.url).hostname or "").lower()
+        own = [*getattr(self, "allowed_domains", []), *getattr(self, DECLARED_HOSTS_ATTRIBUTE, ())]
+        sent = 0
+        for requisite in unique(found):
+            reason = refusal(requisite.url, page_host, own)
+            if reason is not None:
+                stats.inc_value(f"requisites/skipped_{reason}")
+                if reason != "scheme":
+                    self._left_out(
+                        reason, f"requisite {requisite.url[:200]} of {response.url} is {reason}: not fetched"
+                    )
+                continue
+            if sent >= limit:
+                stats.inc_value("requisites/over_limit")
+                self._left_out("many", f"{response.url} references more than REQUISITES_MAX_PER_PAGE ({limit})")
+                continue
+            sent += 1
+            stats.inc_value("requisites/requested")
+            yield scrapy.Request(
+                requisite.url,
+                callback=self.parse_requisite,
+                headers={"Referer": response.url},
+                meta={REQUISITE_KEY: depth, "download_maxsize": settings.getint("REQUISITES_MAX_BYTES")},
+            )
+
+    def _left_out(self, kind: str, message: str) -> None:
+        logged = self.__dict__.setdefault("_requisites_logged", set())
+        if kind not in logged:
+            logged.add(kind)
+            logger.info("%s (further ones of this kind only counted: requisites/...)", message)
