@@ -5,9 +5,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
+from crawler.requisites import html_requisites
 from tests.support.moscowtimes_site import spider_args
 from tests.support.run import ENV, PROJECT, command, scrapy
 from tests.support.warcs import records, warc_files, warcio_check
@@ -43,7 +45,14 @@ def test_url_argument_fetches_just_those_articles(mt_site, tmp_path):
         "crawl", "moscowtimes", "-a", f"url={mt_site.base}{A87242}", archive=tmp_path, items=tmp_path / "items.jsonl"
     )
     assert run.returncode == 0, run.log
-    assert sorted(r.path for r in mt_site.requests[start:]) == sorted(["/robots.txt", A87242])
+    requests = mt_site.requests[start:]
+    assert sorted(r.path for r in requests if not r.headers.get("Referer")) == sorted(["/robots.txt", A87242])
+    # The rest is what the page needs to render: requested with the page (or its stylesheet) as Referer.
+    page = mt_site.body_of(A87242).decode("utf-8")
+    direct = {urlsplit(r.url).path for r in html_requisites(page, mt_site.base + A87242)}
+    referred = [r for r in requests if r.headers.get("Referer")]
+    assert direct & {r.path for r in referred}
+    assert all(r.headers["Referer"].startswith(mt_site.base) for r in referred)
     assert [i["url"] for i in run.items] == [mt_site.base + A87242]
 
 
