@@ -137,7 +137,7 @@ def test_sitemaps_are_read_as_they_are_advanced():
 
 
 def test_a_gzip_bomb_sitemap_stops_at_the_inflate_cap(monkeypatch):
-    monkeypatch.setattr("crawler.discovery.MAX_INFLATED", 200_000)
+    monkeypatch.setattr("crawler.discovery.xml_reading.MAX_INFLATED", 200_000)
     rows = "".join(f"<url><loc>https://e.org/{i}</loc></url>" for i in range(20_000))
     kind, entries = open_sitemap(gzip.compress(f"<urlset>{rows}</urlset>".encode()))
     read = []
