@@ -10,6 +10,15 @@ from tests.support.site import FixtureSite
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "moscowtimes"
 ORIGINS = ("https://www.themoscowtimes.com", "https://static.themoscowtimes.com")
 FEEDS = ("news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life", "all")
+#: Content types of the static origin's files (``static/``, written by ``make_assets.py``).
+STATIC_TYPES = {
+    ".css": "text/css; charset=UTF-8",
+    ".js": "application/javascript; charset=UTF-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".woff2": "font/woff2",
+}
 
 
 def moscowtimes_site(httpserver, rewrite: bool = True) -> FixtureSite:
@@ -24,7 +33,20 @@ def moscowtimes_site(httpserver, rewrite: bool = True) -> FixtureSite:
         site.add(path, FIXTURES / item["_page"])
     site.add("/2024/12/04/video-inside-a-drone-factory-a87230", FIXTURES / "pages" / "video.html")
     site.add("/2024/12/03/gallery-winter-in-moscow-a87220", FIXTURES / "pages" / "gallery.html")
+    for path, file, content_type in static_assets():
+        site.add(path, file, content_type)
     return site
+
+
+def static_assets() -> list[tuple[str, Path, str]]:
+    """(path, file, content type) of every file the static origin serves: stylesheets, fonts,
+    images, scripts. Third-party hosts the pages name (googletagmanager.com) have no route."""
+    root = FIXTURES / "static"
+    return [
+        ("/" + file.relative_to(root).as_posix(), file, STATIC_TYPES[file.suffix])
+        for file in sorted(root.rglob("*"))
+        if file.suffix in STATIC_TYPES
+    ]
 
 
 def expected_items(base: str) -> dict[str, dict]:
