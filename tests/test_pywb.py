@@ -28,7 +28,8 @@ from tests.support.warcs import records, warc_files
 pytestmark = pytest.mark.slow  # crawls, and runs pywb
 
 PYWB_BIN = PROJECT / ".venv-pywb" / "bin"
-SAMPLE = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+#: The bundled sample as version 0.1.0 wrote it: its items under the pages' own URLs.
+SAMPLE = PROJECT / "tests" / "fixtures" / "warc" / "moscowtimes-0.1.0-sample.warc.gz"
 SAMPLE_ARTICLES = [
     "https://www.themoscowtimes.com/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651",
     "https://www.themoscowtimes.com/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242",
