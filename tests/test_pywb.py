@@ -171,3 +171,63 @@ def test_the_sample_through_pywbs_own_indexer_shows_why(tmp_path):
     index = (tmp_path / "collections" / "old" / "indexes" / "index.cdxj").read_text(encoding="utf-8")
     json_lines = [line for line in index.splitlines() if '"mime": "application/json"' in line]
     assert len(json_lines) == len(SAMPLE_ARTICLES)
+
+
+def test_pywb_shows_every_article_styled_with_its_images_in_chromium(crawled, tmp_path):
+    """What a reader sees in pywb: the archived stylesheet applied, the lead image and web font loaded
+    (Debian's Chromium, driven by Playwright; no browser is downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.fixtures.moscowtimes.make_assets import OBSERVABLE
+    from tests.test_replaywebpage import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        FONT_LOADED,
+        HEADLINE,
+        IMAGE_LOADED,
+        LEAD_IMAGE,
+        STYLED,
+        holds,
+    )
+
+    site, archive, articles = crawled
+    warcs = warc_files(archive, "moscowtimes")
+    wb_manager(tmp_path, "init", "styled")
+    wb_manager(tmp_path, "add", "styled", *map(str, warcs))
+    captures = captures_of(warcs)
+    pywb = Wayback(tmp_path)  # pywb serves archived collections only: nothing comes from the site
+    seen = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                for url in articles:
+                    # pywb's frame around the capture (a content URL opened on its own redirects to it)
+                    page.goto(f"{pywb.base}/styled/{captures[url][0]}/{url}", wait_until="load", timeout=60_000)
+                    frame = replay_frame(page)
+                    style = [HEADLINE, OBSERVABLE["headline_color"], OBSERVABLE["body_background"]]
+                    seen[url] = {
+                        "framed": frame is not None,
+                        "styled": frame is not None and holds(frame, STYLED, style),
+                        "image": frame is not None and holds(frame, IMAGE_LOADED, LEAD_IMAGE),
+                        "font": frame is not None and holds(frame, FONT_LOADED, OBSERVABLE["headline_font"]),
+                    }
+                    page.screenshot(path=str(tmp_path / f"pywb-{url.rsplit('-', 1)[-1]}.png"))
+            finally:
+                browser.close()
+    finally:
+        pywb.stop()
+    assert seen and all(all(checks.values()) for checks in seen.values()), seen
+
+
+def replay_frame(page, timeout: float = 30.0):
+    """pywb's replay frame (its URL holds ``mp_/``), once loaded, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = next((f for f in page.frames if "mp_/" in f.url), None)
+        if frame is not None:
+            frame.wait_for_load_state("load", timeout=timeout * 1000)
+            return frame
+        time.sleep(0.2)
+    return None
