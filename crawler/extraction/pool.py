@@ -155,7 +155,7 @@ class ExtractionPool(Executor):
 
     # -- Executor ------------------------------------------------------------------------------
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return self.current().submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -183,7 +183,7 @@ class ExtractionPool(Executor):
             self._slots = (loop, asyncio.Semaphore(self.workers))
         return self._slots[1]
 
-    def _submit_counted(self, job: Callable[[], Any]) -> tuple[Executor, Future]:
+    def _submit_counted(self, job: Callable[[], Any]) -> tuple[Executor, Future[Any]]:
         try:
             executor = self.current()
             task = executor.submit(job)
@@ -193,7 +193,7 @@ class ExtractionPool(Executor):
         with self._lock:
             self._running[executor] = self._running.get(executor, 0) + 1
 
-        def done(_: Future) -> None:
+        def done(_: Future[Any]) -> None:
             with self._lock:
                 self._running[executor] = self._running.get(executor, 1) - 1
 
@@ -201,12 +201,17 @@ class ExtractionPool(Executor):
         return executor, task
 
     async def run(
-        self, limits: Limits, stopping: Callable[[], bool] | None, function: str, args: tuple, kwargs: dict
+        self,
+        limits: Limits,
+        stopping: Callable[[], bool] | None,
+        function: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> ExtractionResult:
         loop = asyncio.get_running_loop()
         slots = self._slots_here()
         await slots.acquire()
-        task: Future | None = None
+        task: Future[Any] | None = None
         try:
             memory = limits.max_memory if self.processes else 0
             executor, task = self._submit_counted(partial(_call_in_worker, function, memory, args, kwargs))
@@ -235,7 +240,8 @@ class ExtractionPool(Executor):
                 self._give_up(executor, task, waiting, "a page's extraction was cancelled")
                 raise
             try:
-                return waiting.result()
+                result: ExtractionResult = waiting.result()
+                return result
             except BrokenProcessPool as exc:
                 raise WorkerLost(self.why_broken(executor)) from exc
         finally:
@@ -244,7 +250,7 @@ class ExtractionPool(Executor):
             else:  # a thread cannot be stopped: its slot stays taken until it ends
                 task.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
 
-    def _give_up(self, executor: Executor, task: Future, waiting: asyncio.Future, why: str) -> None:
+    def _give_up(self, executor: Executor, task: Future[Any], waiting: asyncio.Future[Any], why: str) -> None:
         waiting.cancel()
         if not task.done():
             self.kill(executor, why)
@@ -258,7 +264,7 @@ class Limited(Executor):
         self.limits = limits
         self.stopping = stopping
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return self.pool.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -400,7 +406,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _call_in_worker(function: str, max_memory: int, args: tuple, kwargs: dict) -> ExtractionResult:
+def _call_in_worker(function: str, max_memory: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ExtractionResult:
     """Runs in the worker (the module is already loaded there by the fork server): the crawler
     process names the function, so it never imports the extraction code itself. ``max_memory``
     is 0 on threads (the crawler's own address space is never limited)."""
@@ -409,7 +415,8 @@ def _call_in_worker(function: str, max_memory: int, args: tuple, kwargs: dict) -
     if max_memory != _memory_limit:
         _limit_memory(max_memory)
     try:
-        return getattr(worker, function)(*args, **kwargs)
+        outcome: ExtractionResult = getattr(worker, function)(*args, **kwargs)
+        return outcome
     except MemoryError:
         failure = f"over the extraction memory limit ({max_memory} MB)"
     except Exception as exc:

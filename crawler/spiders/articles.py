@@ -94,7 +94,7 @@ class ArticleMixin:
         if self.extraction_enabled:
             warm_up(pool)
 
-    def extraction_job(self, response: Response) -> partial | None:
+    def extraction_job(self, response: Response) -> partial[Any] | None:
         """What to run on the pool for this response (a call of ``crawler.extraction.worker``),
         or None when it holds no page to read. Platforms with other article sources override it."""
         if not isinstance(response, TextResponse):

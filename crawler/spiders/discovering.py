@@ -158,7 +158,7 @@ class DiscoveryMixin:
             thread.close()
 
     async def _feed_requests(self, response: Response, thread: ParsingThread) -> AsyncIterator[scrapy.Request]:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         entries = iter_feed(response.body, response.url, content_type)
         count = 0
         batches = thread.batches(entries)
