@@ -84,3 +84,43 @@ def test_dates_and_unknown_spiders_are_checked(crawled, tmp_path):
     assert run.returncode == 2 and "no WARC directory" in run.log
     run = scrapy("pack", "-o", str(tmp_path / "x.wacz"), "--until", "yesterday", archive=archive)
     assert run.returncode == 2 and "--until='yesterday'" in run.log
+
+
+def test_scrapy_replaywebpage_serves_the_player_and_the_wacz_by_ranges(crawled, tmp_path):
+    """The offline way to open a WACZ in ReplayWeb.page (the browser check is test_replaywebpage.py)."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    from tests.support.run import ENV, PROJECT, command
+
+    _, archive, _ = crawled
+    package = tmp_path / "mt.wacz"
+    assert scrapy("pack", "-o", str(package), archive=archive).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    line = command("replaywebpage", str(package), "--port", str(port), archive=archive)
+    process = subprocess.Popen(line, cwd=PROJECT, env=ENV, stderr=subprocess.PIPE, text=True)
+    try:
+        announced = process.stderr.readline()
+        assert f"http://127.0.0.1:{port}/index.html?source=archive.wacz&url=" in announced, announced
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(base + "/index.html", timeout=10) as page:
+            assert b"replay-web-page" in page.read()
+        request = urllib.request.Request(base + "/archive.wacz", headers={"Range": "bytes=10-99"})
+        with urllib.request.urlopen(request, timeout=10) as part:
+            assert part.status == 206 and part.read() == package.read_bytes()[10:100]
+        for name in ("ui.js", "sw.js"):
+            with urllib.request.urlopen(f"{base}/replay/{name}", timeout=10) as script:
+                assert script.status == 200 and len(script.read()) > 1000
+    finally:
+        process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stderr.close()

@@ -27,9 +27,9 @@ from urllib.parse import urlencode
 import pytest
 from pytest_httpserver import HTTPServer
 
+from crawler.range_server import RangeServer
 from tests.fixtures.moscowtimes.make_assets import OBSERVABLE
 from tests.support.moscowtimes_site import expected_items, moscowtimes_site, spider_args
-from tests.support.range_server import RangeServer
 from tests.support.run import PROJECT, scrapy
 
 pytestmark = pytest.mark.slow  # crawls, packs, and runs a browser

@@ -41,16 +41,17 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 class RangeServer:
     """``paths`` (URL path -> file) on 127.0.0.1 and a free port, in a thread: ``start()``, ``stop()``."""
 
-    def __init__(self, paths: dict[str, Path]) -> None:
+    def __init__(self, paths: dict[str, Path], bind: str = "127.0.0.1", port: int = 0) -> None:
         self.paths = {path: Path(file) for path, file in paths.items()}
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Range header)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd = ThreadingHTTPServer((bind, port), self._handler())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="range-server", daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     def start(self) -> RangeServer:
         self.thread.start()
@@ -89,22 +90,25 @@ class RangeServer:
                 if file is None or not file.is_file():
                     self._send(404, b"not found\n", "text/plain", body)
                     return
-                data = file.read_bytes()
+                size = file.stat().st_size
                 kind = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
                 header = self.headers.get("Range")
                 if header is None:
-                    self._send(200, data, kind, body)
+                    self._send(200, file.read_bytes(), kind, body)
                     return
-                wanted = byte_range(header, len(data))
+                wanted = byte_range(header, size)
                 if wanted is None:
-                    self._send(416, b"", kind, body, {"Content-Range": f"bytes */{len(data)}"})
+                    self._send(416, b"", kind, body, {"Content-Range": f"bytes */{size}"})
                     return
                 first, last = wanted
-                self._send(
-                    206, data[first : last + 1], kind, body, {"Content-Range": f"bytes {first}-{last}/{len(data)}"}
-                )
+                with open(file, "rb") as stream:  # a WACZ may be large: read only the range
+                    stream.seek(first)
+                    data = stream.read(last - first + 1)
+                self._send(206, data, kind, body, {"Content-Range": f"bytes {first}-{last}/{size}"})
 
-            def _send(self, status: int, data: bytes, kind: str, body: bool, extra: dict | None = None) -> None:
+            def _send(
+                self, status: int, data: bytes, kind: str, body: bool, extra: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
