@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import socket
 import subprocess
 import time
@@ -214,6 +215,8 @@ def test_pywb_shows_every_article_styled_with_its_images_in_chromium(crawled, tm
                         "font": frame is not None and holds(frame, FONT_LOADED, OBSERVABLE["headline_font"]),
                     }
                     page.screenshot(path=str(tmp_path / f"pywb-{url.rsplit('-', 1)[-1]}.png"))
+                    if os.environ.get("UPDATE_SCREENSHOTS") == "1" and url == articles[0]:
+                        page.screenshot(path=str(PROJECT / "docs" / "images" / "pywb-moscowtimes.png"))
             finally:
                 browser.close()
     finally:
