@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc.capture.WarcCaptureMiddleware": 950,
     # Right after RobotsTxtMiddleware (100): applies its Crawl-delay.
     "crawler.politeness.crawl_delay.CrawlDelayMiddleware": 110,
+    # A page's requisites within REQUISITES_MAX_PAGE_BYTES (before the download, after robots.txt).
+    "crawler.spiders.requisites.RequisiteBudgetMiddleware": 120,
     # Sees 429/503 answers before RetryMiddleware (550) schedules the retry.
     "crawler.politeness.retry_after.RetryAfterMiddleware": 560,
 }
@@ -117,6 +119,9 @@ REQUISITES_SRCSET = "largest"
 REQUISITES_MAX_PER_PAGE = 60
 #: A requisite over this many bytes is archived truncated (its first bytes) and not used further.
 REQUISITES_MAX_BYTES = 10 * 1024 * 1024
+#: All of one page's requisites together at most (bytes; 0: no limit): past it, its further
+#: requisites are not fetched, and the one that crosses it is archived truncated.
+REQUISITES_MAX_PAGE_BYTES = 50 * 1024 * 1024
 #: Stylesheet ``@import`` levels followed (a loop of imports stops at the first repeat anyway).
 REQUISITES_MAX_DEPTH = 3
 #: A requisite archived in an earlier run is checked again (conditionally) after this many hours.

@@ -172,3 +172,21 @@ def test_a_second_run_fetches_no_requisite_and_a_recheck_is_conditional(site, tm
         if k == "revisit" and h.get_header("WARC-Target-URI") == base + "/css/main.css?v=1"
     ]
     assert revisits and revisits[-1].get_header("WARC-Profile").endswith("server-not-modified")
+
+
+def test_a_pages_requisites_together_stay_within_their_budget(site, tmp_path):
+    """REQUISITES_MAX_PAGE_BYTES: the requisite that crosses the page's budget is archived truncated at
+    what was left of it (here far below the per-file limit of 1 MB)."""
+    server, base, seen = site
+    archive = tmp_path / "archive"
+    run = crawl(base, archive, "REQUISITES_MAX_PAGE_BYTES=200000")
+    assert run.returncode == 0, run.log
+    huge = [
+        (h, body)
+        for p in warc_files(archive, "feed")
+        for k, h, _, body in records(p)
+        if k == "response" and h.get_header("WARC-Target-URI") == base + "/img/huge.png"
+    ]
+    assert len(huge) == 1 and huge[0][0].get_header("WARC-Truncated") == "length"
+    assert len(huge[0][1]) < 200_000 + 70_000  # the budget, and at most one more chunk of the wire
+    assert sorted(item["url"] for item in run.items) == sorted(base + p for p in ARTICLES)

@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 
-from crawler.refs import ARCHIVE_WRITE_ERROR, WARC_META_KEY, WarcRef
+from crawler.refs import ARCHIVE_WRITE_ERROR, RECEIVED_BYTES_KEY, WARC_META_KEY, WarcRef
 from crawler.state.database import StoredCapture
 from crawler.state.middleware import ArticleStateMiddleware
 from crawler.warc.records import exchange_records, warc_date, warcinfo_fields
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_RECEIVED_KEY = "_archive_received"
 _OVERSIZE_KEY = "_archive_oversize"
 _LIMIT_KEY = "_archive_limit"
 _DEADLINE_KEY = "_archive_deadline"
@@ -113,7 +112,7 @@ class WarcCaptureMiddleware:
     # process_response and is archived as a truncated record (WARC-Truncated: length).
     def headers_received(self, headers, body_length, request: Request, spider) -> None:
         limit = request.meta.get("download_maxsize", self.maxsize)
-        request.meta[_RECEIVED_KEY] = 0
+        request.meta[RECEIVED_BYTES_KEY] = 0
         request.meta[_LIMIT_KEY] = limit
         self._set_deadline(request)
         if limit and isinstance(body_length, int) and body_length > limit:
@@ -121,8 +120,8 @@ class WarcCaptureMiddleware:
             request.meta["download_maxsize"] = 0  # ours to stop at the limit, not Scrapy's to drop
 
     def bytes_received(self, data: bytes, request: Request, spider) -> None:
-        received = request.meta.get(_RECEIVED_KEY, 0) + len(data)
-        request.meta[_RECEIVED_KEY] = received
+        received = request.meta.get(RECEIVED_BYTES_KEY, 0) + len(data)
+        request.meta[RECEIVED_BYTES_KEY] = received
         limit = request.meta.get(_LIMIT_KEY, self.maxsize)
         if limit and received > limit:
             request.meta.setdefault(_OVERSIZE_KEY, f"limit {limit} bytes reached")
