@@ -234,3 +234,20 @@ def replay_frame(page, timeout: float = 30.0):
             return frame
         time.sleep(0.2)
     return None
+
+
+def test_a_wacz_from_scrapy_pack_replays_in_pywb(crawled, tmp_path):
+    """pywb opens the package too (``wb-manager add --unpack-wacz`` uses the WACZ's own index)."""
+    site, archive, articles = crawled
+    package = tmp_path / "mt.wacz"
+    assert scrapy("pack", "moscowtimes", "-o", str(package), archive=archive).returncode == 0
+    captures = captures_of(warc_files(archive, "moscowtimes"))
+    wb_manager(tmp_path, "init", "packed")
+    wb_manager(tmp_path, "add", "--unpack-wacz", "packed", str(package))
+    pywb = Wayback(tmp_path)
+    try:
+        for url in articles:
+            status, headers, body = get(f"{pywb.base}/packed/id_/{url}")
+            assert status == 200 and payload(headers, body) == captures[url][1], url
+    finally:
+        pywb.stop()
