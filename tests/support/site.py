@@ -111,10 +111,33 @@ class FixtureSite:
         return Response(body, status=route.status, headers=headers, content_type=route.content_type)
 
 
+#: Content types of the files under a manifest's ``assets`` directory, by suffix (as nginx's mime.types).
+ASSET_TYPES = {
+    ".css": "text/css",
+    ".js": "application/javascript",
+    ".b": "application/javascript",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+}
+
+
 def manifest_site(httpserver, directory: Path) -> tuple[FixtureSite, list[str]]:
-    """A fixture site from ``<fixtures>/<spider>/site.json``; returns it and the spider arguments."""
+    """A fixture site from ``<fixtures>/<spider>/site.json``; returns it and the spider arguments.
+
+    ``"assets": "<dir>"`` serves every file under ``<dir>`` at its path there (a request's query
+    string is not part of the path: ``/style.css?ver=6.4`` is ``<dir>/style.css``)."""
     manifest = json.loads((directory / "site.json").read_text(encoding="utf-8"))
     site = FixtureSite(httpserver, tuple(manifest["origins"]))
+    if manifest.get("assets"):
+        assets = directory / manifest["assets"]
+        for file in sorted(p for p in assets.rglob("*") if p.is_file()):
+            content_type = ASSET_TYPES.get(file.suffix.lower(), "application/octet-stream")
+            site.add("/" + file.relative_to(assets).as_posix(), file, content_type)
     for path, route in manifest["routes"].items():
         site.add(path, directory / route["file"], route["content_type"])
     args = [arg.replace("{base}", site.base) for arg in manifest["start"]]
