@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from pytest_httpserver import HTTPServer
 
-from crawler.requisites import html_requisites
+from crawler.requisites import css_requisites, html_requisites
 from tests.support.run import ENV, PROJECT, command, scrapy
 from tests.support.site import manifest_site
 
@@ -69,7 +69,10 @@ def test_the_whole_crawl_with_a_short_crawl_delay_is_spaced_and_complete(isw_sit
     assert paths[:4] == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", ARTICLE]
     # Then the article's requisites (its stylesheet and images), under the same Crawl-delay.
     page = site.body_of(ARTICLE).decode("utf-8")
-    requisites = {urlsplit(r.url).path for r in html_requisites(page, site.base + ARTICLE)}
+    found = html_requisites(page, site.base + ARTICLE)
+    for sheet in [r for r in found if r.kind == "stylesheet" and urlsplit(r.url).path in site.routes]:
+        found += css_requisites(site.body_of(urlsplit(sheet.url).path).decode("utf-8"), sheet.url)  # url()s
+    requisites = {urlsplit(r.url).path for r in found}
     assert paths[4:] and set(paths[4:]) <= requisites, paths
     gaps = [b - a for a, b in zip(stamps[1:], stamps[2:], strict=False)]  # between requests after robots.txt
     assert all(gap >= 0.9 for gap in gaps), gaps
