@@ -12,6 +12,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[2]
 #: Politeness off for loopback tests only: the fixture server is ours.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "LOG_LEVEL=INFO"]
+#: Every test crawl resolves only loopback and fixture hosts (tests/support/fixture_dns.py).
+FAST += ["-s", "DNS_RESOLVER=tests.support.fixture_dns.LoopbackResolver"]
 
 
 @dataclass
