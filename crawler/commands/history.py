@@ -14,28 +14,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from w3lib.url import canonicalize_url
 
 from crawler.output.naming import revision_path, text_name_candidates
 from crawler.output.text_files import front_matter_url
 from crawler.state.database import ArchiveState, Revision
+from crawler.tool_command import ArchiveToolCommand
 from crawler.warc.index import ReplayIndex
 
-if TYPE_CHECKING:
-    from scrapy.settings import Settings
 
-
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-    default_settings = {"LOG_ENABLED": False}
-    # Set by scrapy.cmdline before process_options() and run() are called.
-    settings: Settings
-
+class Command(ArchiveToolCommand):
     def syntax(self) -> str:
         return "[--warc PATH] URL"
 

@@ -19,16 +19,13 @@ import tempfile
 import zipfile
 from datetime import UTC, date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
+from crawler.tool_command import ArchiveToolCommand
 from crawler.warc.index import IndexedCapture, ReplayIndex, warc_files
-
-if TYPE_CHECKING:
-    from scrapy.settings import Settings
 
 #: Captures listed as extra pages: what a reader may want to open besides articles.
 EXTRA_PAGE_TYPES = (
@@ -120,13 +117,7 @@ def check_package(path: Path, pages: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-    default_settings = {"LOG_ENABLED": False}
-    # Set by scrapy.cmdline before process_options() and run() are called.
-    settings: Settings
-
+class Command(ArchiveToolCommand):
     def syntax(self) -> str:
         return "[SPIDER...] [--since DATE] [--until DATE] -o FILE.wacz"
 

@@ -17,15 +17,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.tool_command import ArchiveToolCommand
 from crawler.warc.index import warc_files
-
-if TYPE_CHECKING:
-    from scrapy.settings import Settings
 
 #: pywb's default indexer is ``wb-manager add``; this one leaves derived records out.
 INDEXER = Path(sys.executable).parent / "cdxj-indexer"
@@ -60,13 +56,7 @@ def make_collection(root: Path, name: str, warcs: list[Path]) -> Path:
     return collection
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-    default_settings = {"LOG_ENABLED": False}
-    # Set by scrapy.cmdline before process_options() and run() are called.
-    settings: Settings
-
+class Command(ArchiveToolCommand):
     def syntax(self) -> str:
         return "[PATH...] [--collection NAME] [--port N] [--bind ADDRESS] [--index-only]"
 

@@ -14,16 +14,12 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.range_server import RangeServer
-
-if TYPE_CHECKING:
-    from scrapy.settings import Settings
+from crawler.tool_command import ArchiveToolCommand
 
 REPLAY = Path(__file__).resolve().parents[2] / "replay"
 
@@ -42,13 +38,7 @@ def first_page(package: Path) -> str | None:
     return None
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-    default_settings = {"LOG_ENABLED": False}
-    # Set by scrapy.cmdline before process_options() and run() are called.
-    settings: Settings
-
+class Command(ArchiveToolCommand):
     def syntax(self) -> str:
         return "FILE.wacz [--port N] [--bind ADDRESS]"
 
