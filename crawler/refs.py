@@ -26,8 +26,6 @@ PREVIOUS_PAYLOAD_KEY = "archive_previous_payload"
 #: ``request.meta`` key marking a page requisite (stylesheet, image, font, script, icon); its
 #: value is how many stylesheet imports led to it (0: the page referenced it).
 REQUISITE_KEY = "page_requisite"
-#: ``request.meta`` key: bytes of the body received so far (kept by capture as they arrive).
-RECEIVED_BYTES_KEY = "_archive_received"
 #: ``request.meta`` key: the page whose requisite this is (its stylesheets' references included).
 REQUISITE_OF_KEY = "page_requisite_of"
 #: ``response.meta`` key: why a capture yielded no article ("not_article", "error", ...),

@@ -24,6 +24,7 @@ from typing import Any
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
+from crawler.spiders.arguments import parse_day
 from crawler.tool_command import ArchiveToolCommand
 from crawler.warc.index import IndexedCapture, ReplayIndex, warc_files
 
@@ -40,12 +41,10 @@ EXTRA_PAGE_TYPES = (
 
 
 def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--{name}={value!r}: a day as YYYY-MM-DD is expected", print_help=False) from None
+        return parse_day(f"--{name}", value)
+    except ValueError as exc:
+        raise UsageError(str(exc), print_help=False) from None
 
 
 def _iso(capture: IndexedCapture) -> str:
@@ -63,21 +62,18 @@ def page_lists(
         day = capture.date.astimezone(UTC).date()
         if (since and day < since) or (until and day > until) or capture.status not in (200, 304):
             continue
+        page: dict[str, Any] = {
+            "id": capture.record_id.strip("<>").removeprefix("urn:uuid:"),
+            "url": capture.url,
+            "ts": _iso(capture),
+        }
         item = index.archived_item(capture)
         if item is not None:
-            page = {"id": capture.record_id.strip("<>").removeprefix("urn:uuid:"), "url": capture.url}
-            page.update(ts=_iso(capture), title=item.get("title") or capture.url, text=item.get("text") or "")
+            page.update(title=item.get("title") or capture.url, text=item.get("text") or "")
             pages.append(page)
             files.add(capture.path)
         elif capture.record_type == "response" and (capture.mime or "") in EXTRA_PAGE_TYPES:
-            extra.append(
-                {
-                    "id": capture.record_id.strip("<>").removeprefix("urn:uuid:"),
-                    "url": capture.url,
-                    "ts": _iso(capture),
-                    "title": capture.url,
-                }
-            )
+            extra.append({**page, "title": capture.url})
             files.add(capture.path)
     pages.sort(key=lambda p: (p["ts"], p["url"]))
     extra.sort(key=lambda p: (p["ts"], p["url"]))
@@ -111,7 +107,7 @@ def check_package(path: Path, pages: list[dict[str, Any]]) -> list[str]:
                 problems.append(f"py-wacz validation: {check.__name__} failed")
     with zipfile.ZipFile(path) as package:
         listed = package.read("pages/pages.jsonl").decode("utf-8").splitlines()[1:]
-    urls = {(json.loads(line)["url"], json.loads(line)["ts"]) for line in listed}
+    urls = {(page["url"], page["ts"]) for page in map(json.loads, listed)}
     missing = [p for p in pages if (p["url"], p["ts"]) not in urls]
     problems += [f"article capture missing from pages.jsonl: {p['url']} {p['ts']}" for p in missing]
     return problems

@@ -441,11 +441,6 @@ async def run_in_pool(executor: Executor, function: str, *args: Any, **kwargs: A
     return await loop.run_in_executor(executor, partial(_call_in_worker, function, 0, args, kwargs))
 
 
-async def extract_in_pool(executor: Executor, html: str, **kwargs: Any) -> ExtractionResult:
-    """``extract_article(html, **kwargs)`` on the pool."""
-    return await run_in_pool(executor, "run", html, **kwargs)
-
-
 def shutdown_executors() -> None:
     for pool in _pools.values():
         pool.shutdown(wait=True, cancel_futures=True)

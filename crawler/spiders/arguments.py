@@ -32,6 +32,16 @@ def csv_urls(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+def parse_day(name: str, value: str | None) -> date | None:
+    """A day argument (``-a since=``, ``--until``) as YYYY-MM-DD, or a ValueError naming it."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: a day as YYYY-MM-DD is expected") from None
+
+
 def check_urls(name: str, value: str | None) -> None:
     """Every URL of a URL argument is an absolute http(s) URL, or a ValueError names the one that is not."""
     for url in csv_urls(value):
@@ -81,10 +91,7 @@ class SpiderArguments:
         site: str | None = None,
     ) -> SpiderArguments:
         """The arguments against the spider's declaration (its feeds, sitemaps and feed pages)."""
-        try:
-            since_day = date.fromisoformat(since) if since else None
-        except ValueError as exc:
-            raise ValueError(f"-a since={since!r}: a day as YYYY-MM-DD is expected") from exc
+        since_day = parse_day("-a since", since)
         for name, value in (("url", url), ("feeds", feeds), ("sitemaps", sitemaps), ("site", site)):
             check_urls(name, value)
         only_urls = tuple(csv_urls(url))

@@ -31,9 +31,6 @@ from crawler.requisites import Requisite, css_requisites, html_requisites, refus
 
 logger = logging.getLogger(__name__)
 
-#: Hosts besides the page's own and the spider's domains that serve its requisites.
-DECLARED_HOSTS_ATTRIBUTE = "requisite_hosts"
-
 
 class RequisitesMixin:
     """The requisite requests of ``ArchiveSpider``."""
@@ -77,7 +74,7 @@ class RequisitesMixin:
         settings, stats = self.crawler.settings, self.crawler.stats
         limit = settings.getint("REQUISITES_MAX_PER_PAGE")
         page_host = (urlsplit(response.url).hostname or "").lower()
-        own = [*getattr(self, "allowed_domains", []), *getattr(self, DECLARED_HOSTS_ATTRIBUTE, ())]
+        own = getattr(self, "allowed_domains", [])  # the spider's domains, its requisite_hosts among them
         sent = 0
         for requisite in unique(found):
             reason = refusal(requisite.url, page_host, own)

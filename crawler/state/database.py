@@ -23,7 +23,7 @@ from pathlib import Path
 
 from crawler.refs import WarcRef
 
-SCHEMA = """
+_CAPTURES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
@@ -44,22 +44,9 @@ CREATE TABLE IF NOT EXISTS captures (
 CREATE INDEX IF NOT EXISTS captures_url ON captures (url, fetched_at);
 CREATE INDEX IF NOT EXISTS captures_spider_url ON captures (spider, url, fetched_at);
 CREATE INDEX IF NOT EXISTS captures_file ON captures (warc_file);
-CREATE TABLE IF NOT EXISTS revisions (
-    url TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    spider TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    text_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
-    diff TEXT,
-    PRIMARY KEY (url, spider, revision)
-);
 """
-#: Archives made before revisions were numbered per spider: the table rebuilt with the new key
-#: (every row kept; until then two spiders' revisions of one URL could not both be stored).
-_REVISIONS_PER_SPIDER = """
-ALTER TABLE revisions RENAME TO revisions_by_url;
+#: Revisions are numbered per spider: the key holds the spider.
+_REVISIONS_TABLE = """
 CREATE TABLE revisions (
     url TEXT NOT NULL,
     revision INTEGER NOT NULL,
@@ -71,9 +58,16 @@ CREATE TABLE revisions (
     diff TEXT,
     PRIMARY KEY (url, spider, revision)
 );
-INSERT INTO revisions SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff FROM revisions_by_url;
-DROP TABLE revisions_by_url;
 """
+SCHEMA = _CAPTURES_SCHEMA + _REVISIONS_TABLE.replace("CREATE TABLE revisions", "CREATE TABLE IF NOT EXISTS revisions")
+#: Archives made before revisions were numbered per spider: the table rebuilt with the new key
+#: (every row kept; until then two spiders' revisions of one URL could not both be stored).
+_REVISIONS_PER_SPIDER = (
+    "ALTER TABLE revisions RENAME TO revisions_by_url;"
+    + _REVISIONS_TABLE
+    + "INSERT INTO revisions SELECT url, revision, spider, fetched_at, record_id, text_hash, text, diff"
+    " FROM revisions_by_url;\nDROP TABLE revisions_by_url;\n"
+)
 
 
 @dataclass(frozen=True)

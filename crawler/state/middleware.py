@@ -83,11 +83,6 @@ class ArticleStateMiddleware:
 
     # -- the database ------------------------------------------------------------------
     @property
-    def enabled(self) -> bool:
-        """Whether this run keeps state (the database is opened on first use)."""
-        return self.archive_dir is not None
-
-    @property
     def db(self) -> ArchiveState | None:
         if self._db is None and self.archive_dir is not None:
             self._db = ArchiveState(self.archive_dir)

@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 
-from crawler.refs import ARCHIVE_WRITE_ERROR, RECEIVED_BYTES_KEY, WARC_META_KEY, WarcRef
+from crawler.refs import ARCHIVE_WRITE_ERROR, WARC_META_KEY, WarcRef
 from crawler.state.database import StoredCapture
 from crawler.state.middleware import ArticleStateMiddleware
 from crawler.warc.records import exchange_records, warc_date, warcinfo_fields
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_RECEIVED_KEY = "_archive_received"
 _OVERSIZE_KEY = "_archive_oversize"
 _LIMIT_KEY = "_archive_limit"
 _DEADLINE_KEY = "_archive_deadline"
@@ -112,7 +113,7 @@ class WarcCaptureMiddleware:
     # process_response and is archived as a truncated record (WARC-Truncated: length).
     def headers_received(self, headers, body_length, request: Request, spider) -> None:
         limit = request.meta.get("download_maxsize", self.maxsize)
-        request.meta[RECEIVED_BYTES_KEY] = 0
+        request.meta[_RECEIVED_KEY] = 0
         request.meta[_LIMIT_KEY] = limit
         self._set_deadline(request)
         if limit and isinstance(body_length, int) and body_length > limit:
@@ -120,8 +121,8 @@ class WarcCaptureMiddleware:
             request.meta["download_maxsize"] = 0  # ours to stop at the limit, not Scrapy's to drop
 
     def bytes_received(self, data: bytes, request: Request, spider) -> None:
-        received = request.meta.get(RECEIVED_BYTES_KEY, 0) + len(data)
-        request.meta[RECEIVED_BYTES_KEY] = received
+        received = request.meta.get(_RECEIVED_KEY, 0) + len(data)
+        request.meta[_RECEIVED_KEY] = received
         limit = request.meta.get(_LIMIT_KEY, self.maxsize)
         if limit and received > limit:
             request.meta.setdefault(_OVERSIZE_KEY, f"limit {limit} bytes reached")
@@ -244,12 +245,7 @@ class WarcCaptureMiddleware:
             location.filename,
             location.offset,
         )
-        # A response reaches process_response only while the spider runs: crawler.spider is set.
-        spider = cast("Spider", self.crawler.spider)
-        retry = get_retry_request(request, spider=spider, reason="dataloss", give_up_log_level=logging.ERROR)
-        if retry is None:
-            raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
-        return retry
+        return self._fetch_again(request, response, "dataloss")
 
     def _retry_slow(self, request: Request, response: Response, location) -> Request:
         """A body cut at the deadline is archived (truncated) but never handed on: fetch it again."""
@@ -265,8 +261,13 @@ class WarcCaptureMiddleware:
         )
         for key in (_SLOW_KEY, _DEADLINE_KEY):
             request.meta.pop(key, None)
-        spider = cast("Spider", self.crawler.spider)  # set while responses come in (see _retry_torn)
-        retry = get_retry_request(request, spider=spider, reason="download_timeout", give_up_log_level=logging.ERROR)
+        return self._fetch_again(request, response, "download_timeout")
+
+    def _fetch_again(self, request: Request, response: Response, reason: str) -> Request:
+        """The retry of a request whose response was archived truncated, or IgnoreRequest once retries run out."""
+        # A response reaches process_response only while the spider runs: crawler.spider is set.
+        spider = cast("Spider", self.crawler.spider)
+        retry = get_retry_request(request, spider=spider, reason=reason, give_up_log_level=logging.ERROR)
         if retry is None:
             raise IgnoreRequest(f"only a truncated response could be fetched from {response.url}")
         return retry
