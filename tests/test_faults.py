@@ -289,3 +289,9 @@ def test_history_after_the_demo_says_what_to_run_and_reads_the_warc(tmp_path):
     assert run.returncode == 0, run.log
     assert "1 captures" in run.log and "moscowtimes-sample.warc.gz @ " in run.log
     assert " response         1  " in run.log  # its revision, from the item beside it
+
+
+def test_an_unknown_spider_is_one_line_and_exit_2(tmp_path):
+    run = scrapy("crawl", "nosuchspider", archive=tmp_path)
+    assert run.returncode == 2 and "unknown spider 'nosuchspider' (known: " in run.log
+    assert "Traceback" not in run.log

@@ -81,7 +81,7 @@ def test_dates_and_unknown_spiders_are_checked(crawled, tmp_path):
     run = scrapy("pack", "-o", str(tmp_path / "x.wacz"), "--since", "2100-01-01", archive=archive)
     assert run.returncode == 2 and "no article capture to pack" in run.log
     run = scrapy("pack", "nosuchspider", "-o", str(tmp_path / "x.wacz"), archive=archive)
-    assert run.returncode == 2 and "no WARC directory" in run.log
+    assert run.returncode == 2 and "no WARC directory" in run.log and "', False)" not in run.log
     run = scrapy("pack", "-o", str(tmp_path / "x.wacz"), "--until", "yesterday", archive=archive)
     assert run.returncode == 2 and "--until='yesterday'" in run.log
 

@@ -25,7 +25,10 @@ class Command(ScrapyCrawlCommand):
     crawler_process: CrawlerProcessBase
 
     def run(self, args, opts) -> None:
-        if len(args) == 1 and args[0] in self.crawler_process.spider_loader.list():
+        if len(args) == 1:
+            known = sorted(self.crawler_process.spider_loader.list())
+            if args[0] not in known:  # Scrapy's own answer is a KeyError traceback
+                raise UsageError(f"unknown spider {args[0]!r} (known: {', '.join(known)})", print_help=False)
             try:
                 check_arguments(self.crawler_process.spider_loader.load(args[0]), opts.spargs)
             except ValueError as exc:

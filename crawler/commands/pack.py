@@ -134,7 +134,9 @@ class Command(ArchiveToolCommand):
         paths = [root / name for name in spiders]
         missing = [str(p) for p in paths if not p.is_dir()]
         if missing or not paths:
-            raise UsageError(f"no WARC directory for: {', '.join(missing) or 'any spider'} (under {root})", False)
+            raise UsageError(
+                f"no WARC directory for: {', '.join(missing) or 'any spider'} (under {root})", print_help=False
+            )
         warcs = [w for w in warc_files(paths) if not w.name.endswith(".open")]
         progress = tqdm(total=3, desc="pack", unit="step", file=sys.stderr)
         progress.set_postfix_str("reading captures")

@@ -58,7 +58,7 @@ class Command(ArchiveToolCommand):
             raise UsageError(f"{package} is not a WACZ file (make one with scrapy pack)", print_help=False)
         missing = [name for name in ("ui.js", "sw.js") if not (REPLAY / "dist" / name).is_file()]
         if missing:
-            raise UsageError(f"ReplayWeb.page is not installed ({', '.join(missing)}): run bin/setup", False)
+            raise UsageError(f"ReplayWeb.page is not installed ({', '.join(missing)}): run bin/setup", print_help=False)
         paths = {
             "/index.html": REPLAY / "index.html",
             "/replay/ui.js": REPLAY / "dist" / "ui.js",
