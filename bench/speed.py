@@ -67,6 +67,10 @@ COMMON = [
     "LOGSTATS_INTERVAL=0",
     "-s",
     "WARC_MAX_SIZE=2000000000",
+    # Pages alone, as in every earlier run of this benchmark (their stylesheets and images would be
+    # 404s on this loopback site): what requisites cost is measured by bench.requisites.
+    "-s",
+    "REQUISITES=off",
 ]
 
 
