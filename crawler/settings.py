@@ -75,6 +75,8 @@ SPIDER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.warc.item_records.WarcItemRecordPipeline": 300,
     "crawler.output.pipeline.TextFilePipeline": 400,
+    # After the text file (it links each revision to it): the catalogue of articles and revisions.
+    "crawler.catalog.pipeline.CatalogPipeline": 500,
     "crawler.output.quality.QualityStatsPipeline": 900,
 }
 EXTENSIONS = {
@@ -100,6 +102,14 @@ WARC_MAX_SIZE = 1_000_000_000
 WARC_GZIP_LEVEL = 6
 #: Write the normalized Markdown text file of each article.
 TEXT_FILES_ENABLED = True
+
+#: Keep ARCHIVE_DIR/catalog.sqlite3 up to date as items are scraped: every article, its
+#: revisions and a full-text index (``scrapy search``, ``scrapy serve``; ``scrapy index``
+#: rebuilds it from WARC files).
+CATALOG_ENABLED = True
+#: The reading room's link to the replay of a capture: ``{timestamp}`` (its WARC-Date as
+#: yyyymmddHHMMSS) and ``{url}``. pywb's form, as ``scrapy pywb`` serves it.
+REPLAY_URL = "http://127.0.0.1:8080/archive/{timestamp}/{url}"
 
 # --- Discovery ----------------------------------------------------------------
 #: Sitemap indexes followed below a declared sitemap (an outlet's index of monthly indexes is 2).

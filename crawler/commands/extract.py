@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
@@ -117,100 +118,153 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if not args:
             raise UsageError("extract needs at least one WARC file, HTML file or directory")
-        loader = self.crawler_process.spider_loader
-        if opts.spider and opts.spider not in loader.list():
-            raise UsageError(f"unknown spider {opts.spider!r}", print_help=False)
-        warcs, pages = input_files(args)
-        # Extraction workers start while the archive is indexed.
-        warm_up(
-            get_executor(self.settings.getbool("EXTRACTION_PROCESS_POOL"), self.settings.getint("EXTRACTION_WORKERS"))
-        )
-        index = ReplayIndex(warcs)
-        for page in pages:
-            index.add_html_file(page, opts.url if (opts.url and len(pages) == 1) else page_url(page))
-        groups: dict[type[ArchiveSpider], list[IndexedCapture]] = defaultdict(list)
-        by_domain = self._spiders_by_domain(loader)
-        for capture in index.captures():
-            if not is_page_capture(capture) or (opts.url and capture.url != opts.url):
-                continue
-            # Every spider of the registry is an ArchiveSpider.
-            spider = (
-                cast("type[ArchiveSpider]", loader.load(opts.spider))
-                if opts.spider
-                else self._crawling_spider(index.crawled_by.get(capture.path), loader)
-                or self._spider_for(capture.url, by_domain)
-            )
-            # The outlet says which of its captures are articles: HTML pages, or (Meduza) its JSON API.
-            if capture.record_type == "file" or spider.archived_article(capture.url, capture.mime):
-                groups[spider].append(capture)
-        captures = [c for group in groups.values() for c in group]
-
-        self.settings.setdict(
-            {
-                "REPLAY_WARC": ",".join(str(w) for w in warcs) or "(saved pages)",
-                "REPLAY_INDEX": index,
-                "ROBOTSTXT_OBEY": False,
-                "WARC_ENABLED": False,
-                "TEXT_FILES_ENABLED": False,
-                "INCREMENTAL_ENABLED": False,
-                "LOGSTATS_INTERVAL": 0,
-                "CONCURRENT_REQUESTS": 32,
-            },
-            priority="cmdline",
-        )
+        plan = plan_extraction(self.settings, self.crawler_process.spider_loader, args, opts.spider, opts.url)
         output = sys.stdout.buffer if opts.output == "-" else open(opts.output, "wb")
         # Scrapy annotates the file as BytesIO; any binary file works.
         exporter = JsonLinesItemExporter(output, ensure_ascii=False)  # type: ignore[arg-type]
         exporter.start_exporting()
-        progress = tqdm(total=len(captures), desc="extract", unit="page", file=sys.stderr, disable=not captures)
         counts = {"items": 0}
 
         def scraped(item, response, spider):
             exporter.export_item(item)
             counts["items"] += 1
 
-        def received(response, request, spider):
-            progress.update(1)
-
-        for spider_cls, spider_captures in groups.items():
-            crawler = self.crawler_process.create_crawler(extraction_spider(spider_cls, spider_captures))
-            crawler.signals.connect(scraped, signal=signals.item_scraped)
-            crawler.signals.connect(received, signal=signals.response_received)
-            self.crawler_process.crawl(crawler)
-        if groups:
-            self.crawler_process.start()
-        progress.close()
+        run_extraction(self.settings, self.crawler_process, plan, scraped, "extract")
         exporter.finish_exporting()
         if output is not sys.stdout.buffer:
             output.close()
-        outlets = ", ".join(f"{cls.name}: {len(c)}" for cls, c in groups.items()) or "none"
         print(
-            f"extract: {len(captures)} article captures ({outlets}) from {len(warcs)} WARC files and {len(pages)} pages"
-            f" -> {counts['items']} articles" + (f" in {opts.output}" if opts.output != "-" else ""),
+            f"extract: {plan.described()} -> {counts['items']} articles"
+            + (f" in {opts.output}" if opts.output != "-" else ""),
             file=sys.stderr,
         )
-        torn = index.truncated()
-        if torn:
-            print(
-                f"extract: left out {len(torn)} truncated records (WARC-Truncated), e.g. {torn[0].url}"
-                f" ({torn[0].path.name}@{torn[0].offset})",
-                file=sys.stderr,
-            )
-        if index.skipped:
-            print(f"extract: left out {len(index.skipped)} records that cannot be read as captures:", file=sys.stderr)
-            for line in index.skipped[:20]:
-                print(f"extract:   {line}", file=sys.stderr)
-            if len(index.skipped) > 20:
-                print(f"extract:   ... and {len(index.skipped) - 20} more", file=sys.stderr)
-        for error in index.errors:
-            print(f"extract: {error}", file=sys.stderr)
-        # Non-zero whenever something archived could not be read: the caller must not take it as whole.
-        self.exitcode = 1 if index.errors or index.skipped else 0
+        self.exitcode = report_unreadable(plan.index, "extract")
+
+
+@dataclass
+class ExtractionPlan:
+    """The archived article captures to extract, grouped by the outlet whose rules apply."""
+
+    index: ReplayIndex
+    groups: dict[type[ArchiveSpider], list[IndexedCapture]]
+    warcs: list[Path]
+    pages: list[Path]
+
+    @property
+    def captures(self) -> list[IndexedCapture]:
+        return [c for group in self.groups.values() for c in group]
+
+    def described(self) -> str:
+        outlets = ", ".join(f"{cls.name}: {len(c)}" for cls, c in self.groups.items()) or "none"
+        return (
+            f"{len(self.captures)} article captures ({outlets}) from {len(self.warcs)} WARC files"
+            f" and {len(self.pages)} pages"
+        )
+
+
+def plan_extraction(
+    settings: Settings, loader, args: list[str], spider_name: str | None, url: str | None
+) -> ExtractionPlan:
+    """Index the archived files in ``args`` and pick their article captures, each with its outlet."""
+    if spider_name and spider_name not in loader.list():
+        raise UsageError(f"unknown spider {spider_name!r}", print_help=False)
+    warcs, pages = input_files(args)
+    # Extraction workers start while the archive is indexed.
+    warm_up(get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS")))
+    index = ReplayIndex(warcs)
+    for page in pages:
+        index.add_html_file(page, url if (url and len(pages) == 1) else page_url(page))
+    groups: dict[type[ArchiveSpider], list[IndexedCapture]] = defaultdict(list)
+    by_domain = SpiderLookup.spiders_by_domain(loader)
+    for capture in index.captures():
+        if not is_page_capture(capture) or (url and capture.url != url):
+            continue
+        # Every spider of the registry is an ArchiveSpider.
+        spider = (
+            cast("type[ArchiveSpider]", loader.load(spider_name))
+            if spider_name
+            else SpiderLookup.crawling_spider(index.crawled_by.get(capture.path), loader)
+            or SpiderLookup.spider_for(capture.url, by_domain)
+        )
+        # The outlet says which of its captures are articles: HTML pages, or (Meduza) its JSON API.
+        if capture.record_type == "file" or spider.archived_article(capture.url, capture.mime):
+            groups[spider].append(capture)
+    return ExtractionPlan(index, dict(groups), warcs, pages)
+
+
+def run_extraction(
+    settings: Settings,
+    process: CrawlerProcessBase,
+    plan: ExtractionPlan,
+    scraped,
+    name: str,
+    received=None,
+    **overrides,
+) -> None:
+    """Extract every capture of ``plan`` through the outlets' spiders (replayed, offline, nothing
+    archived again), calling ``scraped(item, response, spider)`` for each article and
+    ``received(response, request, spider)`` for each capture, with a progress bar. ``settings`` override the extraction crawl's own (``CATALOG_ENABLED=True``)."""
+    settings.setdict(
+        {
+            "REPLAY_WARC": ",".join(str(w) for w in plan.warcs) or "(saved pages)",
+            "REPLAY_INDEX": plan.index,
+            "ROBOTSTXT_OBEY": False,
+            "WARC_ENABLED": False,
+            "TEXT_FILES_ENABLED": False,
+            "CATALOG_ENABLED": False,
+            "INCREMENTAL_ENABLED": False,
+            "LOGSTATS_INTERVAL": 0,
+            "CONCURRENT_REQUESTS": 32,
+            **overrides,
+        },
+        priority="cmdline",
+    )
+    captures = plan.captures
+    progress = tqdm(total=len(captures), desc=name, unit="page", file=sys.stderr, disable=not captures)
+
+    def count(response, request, spider):
+        progress.update(1)
+
+    for spider_cls, spider_captures in plan.groups.items():
+        crawler = process.create_crawler(extraction_spider(spider_cls, spider_captures))
+        crawler.signals.connect(scraped, signal=signals.item_scraped)
+        crawler.signals.connect(count, signal=signals.response_received)
+        if received is not None:
+            crawler.signals.connect(received, signal=signals.response_received)
+        process.crawl(crawler)
+    if plan.groups:
+        process.start()
+    progress.close()
+
+
+def report_unreadable(index: ReplayIndex, name: str) -> int:
+    """Say what of the archive could not be read; the exit code: 1 when anything could not."""
+    torn = index.truncated()
+    if torn:
+        print(
+            f"{name}: left out {len(torn)} truncated records (WARC-Truncated), e.g. {torn[0].url}"
+            f" ({torn[0].path.name}@{torn[0].offset})",
+            file=sys.stderr,
+        )
+    if index.skipped:
+        print(f"{name}: left out {len(index.skipped)} records that cannot be read as captures:", file=sys.stderr)
+        for line in index.skipped[:20]:
+            print(f"{name}:   {line}", file=sys.stderr)
+        if len(index.skipped) > 20:
+            print(f"{name}:   ... and {len(index.skipped) - 20} more", file=sys.stderr)
+    for error in index.errors:
+        print(f"{name}: {error}", file=sys.stderr)
+    # Non-zero whenever something archived could not be read: the caller must not take it as whole.
+    return 1 if index.errors or index.skipped else 0
+
+
+class SpiderLookup:
+    """Which outlet's spider, and so which rules, an archived capture is extracted with."""
 
     _generic_as: dict[str, type[ArchiveSpider]] = {}
 
     @classmethod
-    def _crawling_spider(cls, name: str | None, loader) -> type[ArchiveSpider] | None:
+    def crawling_spider(cls, name: str | None, loader) -> type[ArchiveSpider] | None:
         """The spider whose crawl wrote a WARC file (its warcinfo says), so that the same capture
         gives the same item either way; a spider that needs arguments (``feed``) extracts with
         generic rules, as it did, under its own name. None for a WARC of another crawler."""
@@ -224,7 +278,7 @@ class Command(ScrapyCommand):
         return cls._generic_as[name]
 
     @staticmethod
-    def _spiders_by_domain(loader) -> list[tuple[str, type[ArchiveSpider]]]:
+    def spiders_by_domain(loader) -> list[tuple[str, type[ArchiveSpider]]]:
         pairs = []
         for name in loader.list():
             spider = loader.load(name)
@@ -232,7 +286,7 @@ class Command(ScrapyCommand):
         return sorted(pairs, key=lambda pair: -len(pair[0]))
 
     @staticmethod
-    def _spider_for(url: str, by_domain: list[tuple[str, type[ArchiveSpider]]]) -> type[ArchiveSpider]:
+    def spider_for(url: str, by_domain: list[tuple[str, type[ArchiveSpider]]]) -> type[ArchiveSpider]:
         host = urlsplit(url).hostname or ""
         for domain, spider in by_domain:
             if host == domain or host.endswith("." + domain):

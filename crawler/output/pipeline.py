@@ -21,6 +21,10 @@ from crawler.refs import ARCHIVE_WRITE_ERROR
 
 logger = logging.getLogger(__name__)
 
+#: Sent (``item``, ``path``: the file written, relative to ARCHIVE_DIR) once an item's text file is
+#: written; the catalogue links each revision to its file by it.
+text_file_written = object()
+
 
 class TextFilePipeline:
     def __init__(self, crawler) -> None:
@@ -88,5 +92,7 @@ class TextFilePipeline:
                 self._write(path.with_suffix(".diff"), diff)
         self._write(path, render(item))
         self.crawler.stats.inc_value("text/files")
+        archive_dir = Path(self.crawler.settings.get("ARCHIVE_DIR")).resolve()
+        self.crawler.signals.send_catch_log(text_file_written, item=item, path=path.relative_to(archive_dir).as_posix())
         logger.debug("Text file %s", path)
         return item

@@ -1,0 +1,233 @@
+"""Searching the catalogue: ranked results with highlighted snippets, facets, matches over time.
+
+Ranking is FTS5's bm25 with the title weighted above the subtitle and the subtitle above the text
+(``schema.WEIGHTS``). Snippets are cut here, not by FTS5: the index holds lemmas, the snippet
+shows the words as written, marking each whose lemma the query looks for (``Києві`` for ``Київ``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.catalog.lemmas import language_of, lemma_of, words
+from crawler.catalog.query import ParsedQuery, Terms, parse_query
+from crawler.catalog.schema import WEIGHTS
+
+_SPACES = re.compile(r"\s+")
+#: Words of text a snippet shows around its first match.
+SNIPPET_WORDS = 32
+#: Facets of a search and the column each counts.
+FACETS = {"outlet": "a.outlet", "language": "a.language", "month": "a.month", "author": "au.author"}
+_RANK = "bm25(article_fts, {title}, {subtitle}, {body})".format(**WEIGHTS)
+
+
+@dataclass
+class Filters:
+    """What narrows a search besides its words: outlet, language, day range (yyyy-mm-dd)."""
+
+    outlet: str | None = None
+    language: str | None = None
+    since: str | None = None
+    until: str | None = None
+    author: str | None = None
+    month: str | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if self.outlet:
+            clauses.append("a.outlet = ?")
+            params.append(self.outlet)
+        if self.language:
+            clauses.append("(a.language = ? OR a.language LIKE ?)")
+            params += [self.language, self.language + "-%"]
+        if self.since:
+            clauses.append("a.day >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("a.day <= ?")
+            params.append(self.until)
+        if self.month:
+            clauses.append("a.month = ?")
+            params.append(self.month)
+        if self.author:
+            clauses.append("a.id IN (SELECT article_id FROM authors WHERE author = ?)")
+            params.append(self.author)
+        return "".join(" AND " + c for c in clauses), params
+
+
+@dataclass
+class Result:
+    """One article found: its metadata, its rank, its snippet as (words, matched) parts."""
+
+    id: int
+    url: str
+    outlet: str
+    title: str | None
+    published: str | None
+    day: str | None
+    language: str | None
+    authors: str
+    score: float
+    snippet_parts: list[tuple[str, bool]]
+    title_parts: list[tuple[str, bool]]
+    text_file: str | None
+    warc_file: str | None
+    warc_record_id: str | None
+    warc_offset: int | None
+    revision_count: int
+
+    def snippet(self, mark: tuple[str, str] = ("**", "**")) -> str:
+        return render(self.snippet_parts, mark)
+
+    def as_json(self) -> dict[str, Any]:
+        import json
+
+        return {
+            "url": self.url,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+            "day": self.day,
+            "language": self.language,
+            "authors": json.loads(self.authors or "[]"),
+            "snippet": self.snippet(),
+            "score": round(self.score, 4),
+            "revisions": self.revision_count,
+            "text_file": self.text_file,
+            "warc": {"file": self.warc_file, "record_id": self.warc_record_id, "offset": self.warc_offset},
+            "article_id": self.id,
+        }
+
+
+@dataclass
+class Results:
+    query: ParsedQuery
+    total: int
+    results: list[Result]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    timeline: list[tuple[str, int]] = field(default_factory=list)
+
+
+def render(parts: list[tuple[str, bool]], mark: tuple[str, str]) -> str:
+    return "".join(f"{mark[0]}{text}{mark[1]}" if hit else text for text, hit in parts)
+
+
+def highlight(text: str, terms: Terms, lang: str | None, window: int | None = SNIPPET_WORDS) -> list[tuple[str, bool]]:
+    """``text`` (or, with ``window``, the words around its first match) cut into parts, each
+    marked whether it is a word the query looks for."""
+    lang = language_of(lang)
+    found = list(words(text))
+    hits = [i for i, m in enumerate(found) if terms.matches(lemma_of(m.group(), lang), m.group())] if found else []
+    if window is None:
+        first, last = 0, len(found)
+    else:
+        first = max(0, (hits[0] if hits else 0) - window // 4)
+        last = min(len(found), first + window)
+    if not found:
+        return [(text, False)] if text else []
+    start = found[first].start() if first else 0
+    end = found[last - 1].end() if window is not None and last < len(found) else len(text)
+    hit_set = set(hits)
+    parts: list[tuple[str, bool]] = []
+    if first:
+        parts.append(("… ", False))
+    cursor = start
+    for i in range(first, last):
+        if i in hit_set:
+            m = found[i]
+            if m.start() > cursor:
+                parts.append((text[cursor : m.start()], False))
+            parts.append((m.group(), True))
+            cursor = m.end()
+    if end > cursor:
+        parts.append((text[cursor:end], False))
+    if window is not None and last < len(found):
+        parts.append((" …", False))
+    return [(t if hit else _SPACES.sub(" ", t), hit) for t, hit in parts if t]
+
+
+def _base(filters: Filters, with_author: bool = False) -> tuple[str, list[Any]]:
+    where, params = filters.sql()
+    join = " JOIN authors au ON au.article_id = a.id" if with_author else ""
+    return (
+        f" FROM article_fts JOIN articles a ON a.id = article_fts.rowid{join} WHERE article_fts MATCH ?{where}",
+        params,
+    )
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str | ParsedQuery,
+    filters: Filters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    facets: bool = False,
+) -> Results:
+    """The articles that match ``query`` (search language; QueryError when it is not), best first."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    filters = filters or Filters()
+    base, params = _base(filters)
+    args = [parsed.match, *params]
+    rows = conn.execute(
+        "SELECT a.id, a.url, a.outlet, a.title, a.published, a.day, a.language, a.authors, a.revision_count,"
+        f" -{_RANK} AS score, r.text, r.text_file, r.warc_file, r.warc_record_id, r.warc_offset"
+        f"{base.replace(' WHERE', ' JOIN revisions r ON r.id = a.latest_revision WHERE', 1)}"
+        f" ORDER BY {_RANK} LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
+    total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
+    results = [
+        Result(
+            id=row["id"],
+            url=row["url"],
+            outlet=row["outlet"],
+            title=row["title"],
+            published=row["published"],
+            day=row["day"],
+            language=row["language"],
+            authors=row["authors"],
+            score=row["score"],
+            snippet_parts=highlight(row["text"] or "", parsed.terms, row["language"]),
+            title_parts=highlight(row["title"] or "", parsed.terms, row["language"], window=None),
+            text_file=row["text_file"],
+            warc_file=row["warc_file"],
+            warc_record_id=row["warc_record_id"],
+            warc_offset=row["warc_offset"],
+            revision_count=row["revision_count"],
+        )
+        for row in rows
+    ]
+    found = Results(parsed, total, results)
+    if facets and total:
+        found.facets = facet_counts(conn, parsed, filters)
+        found.timeline = timeline(conn, parsed, filters)
+    return found
+
+
+def facet_counts(
+    conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, top: int = 12
+) -> dict[str, list[tuple[str, int]]]:
+    """For each facet, its most frequent values among the matches, with their counts."""
+    counts = {}
+    for name, column in FACETS.items():
+        base, params = _base(filters, with_author=name == "author")
+        rows = conn.execute(
+            f"SELECT {column} AS value, count(*) AS n{base} AND {column} IS NOT NULL"
+            f" GROUP BY {column} ORDER BY n DESC, value LIMIT ?",
+            [parsed.match, *params, top],
+        ).fetchall()
+        counts[name] = [(row["value"], row["n"]) for row in rows]
+    return counts
+
+
+def timeline(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) -> list[tuple[str, int]]:
+    """Matches per month, in order (for the chart over time)."""
+    base, params = _base(filters)
+    rows = conn.execute(
+        f"SELECT a.month AS month, count(*) AS n{base} AND a.month IS NOT NULL GROUP BY a.month ORDER BY a.month",
+        [parsed.match, *params],
+    ).fetchall()
+    return [(row["month"], row["n"]) for row in rows]
