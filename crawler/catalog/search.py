@@ -230,4 +230,23 @@ def timeline(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) ->
         f"SELECT a.month AS month, count(*) AS n{base} AND a.month IS NOT NULL GROUP BY a.month ORDER BY a.month",
         [parsed.match, *params],
     ).fetchall()
-    return [(row["month"], row["n"]) for row in rows]
+    return fill_months([(row["month"], row["n"]) for row in rows])
+
+
+def fill_months(series: list[tuple[str, int]], most: int = 600) -> list[tuple[str, int]]:
+    """``series`` (yyyy-mm, count) with the months between its first and last that have no
+    match put in as 0, so that a chart of it is a time axis (up to ``most`` months)."""
+    counts = dict(series)
+    months = [m for m in counts if len(m) == 7 and m[:4].isdigit() and m[5:].isdigit() and "01" <= m[5:] <= "12"]
+    if not months:
+        return series
+    first, last = min(months), max(months)
+    year, month = int(first[:4]), int(first[5:])
+    filled: list[tuple[str, int]] = []
+    while len(filled) < most:
+        key = f"{year:04d}-{month:02d}"
+        filled.append((key, counts.get(key, 0)))
+        if key >= last:
+            break
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return filled

@@ -1,0 +1,201 @@
+"""What each reading-room page shows, read from the catalogue (a read-only connection).
+
+Plain functions of a ``sqlite3.Connection`` returning the template's context: the Datasette
+plugin (``crawler.reading_room``) runs them on Datasette's own read-only connections.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from crawler.catalog.query import QueryError, Terms, parse_query
+from crawler.catalog.search import FACETS, Filters, highlight, search
+from crawler.reading_room.charts import bar_chart
+from crawler.reading_room.diffs import revision_diff
+
+#: Results per search page.
+PAGE_SIZE = 20
+#: Most pages of results a search goes through (beyond, narrow the search).
+MAX_PAGE = 50
+#: Crawl reports shown on an outlet page.
+RUNS_SHOWN = 10
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+    conn.row_factory = sqlite3.Row
+    return conn.execute(sql, params).fetchall()
+
+
+def replay_url(template: str, captured: str | None, url: str) -> str | None:
+    """The replay of the capture of ``url`` made at ``captured`` (a WARC-Date), by ``template``."""
+    if not template or not captured:
+        return None
+    digits = "".join(ch for ch in captured if ch.isdigit())[:14]
+    return template.format(timestamp=digits.ljust(14, "0"), url=url)
+
+
+def search_page(conn: sqlite3.Connection, args: dict[str, str]) -> dict[str, Any]:
+    """The search page: results of ``q`` under the chosen facets, the facets, matches per month."""
+    q = (args.get("q") or "").strip()
+    filters = Filters(
+        outlet=args.get("outlet") or None,
+        language=args.get("language") or None,
+        month=args.get("month") or None,
+        author=args.get("author") or None,
+        since=args.get("since") or None,
+        until=args.get("until") or None,
+    )
+    try:
+        page = min(max(int(args.get("page") or 1), 1), MAX_PAGE)
+    except ValueError:
+        page = 1
+    chosen = {k: v for k, v in args.items() if k in (*FACETS, "since", "until") and v}
+    context: dict[str, Any] = {"q": q, "chosen": chosen, "error": None, "found": None, "page": page, "chart": ""}
+    if not q:
+        return context
+    try:
+        found = search(conn, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, facets=True)
+    except QueryError as exc:
+        context["error"] = str(exc)
+        return context
+    context["found"] = found
+
+    def link(**change: str | None) -> str:
+        params = {"q": q, **chosen, **change}
+        return "/search?" + urlencode({k: v for k, v in params.items() if v})
+
+    context["facet_links"] = {
+        name: [(value, count, link(**{name: value}), chosen.get(name) == value) for value, count in values]
+        for name, values in found.facets.items()
+    }
+    context["remove_links"] = {name: link(**{name: None}) for name in chosen}
+    context["chart"] = bar_chart(found.timeline, f"Articles matching {q} per month", link=link(month="{label}"))
+    context["next_link"] = link(page=str(page + 1)) if page * PAGE_SIZE < found.total and page < MAX_PAGE else None
+    context["previous_link"] = link(page=str(page - 1)) if page > 1 else None
+    context["json_link"] = "/search.json?" + urlencode({"q": q, **chosen})
+    return context
+
+
+def article_page(conn: sqlite3.Connection, article_id: int, replay_template: str, q: str = "") -> dict[str, Any] | None:
+    """The article page: its latest text and metadata, every revision with its diff, its links;
+    the words of the search ``q`` it was opened from marked."""
+    rows = _rows(conn, "SELECT * FROM articles WHERE id = ?", (article_id,))
+    if not rows:
+        return None
+    article = dict(rows[0])
+    for key in ("authors", "organizations", "tags"):
+        article[key] = json.loads(article[key] or "[]")
+    revisions = [
+        dict(r)
+        for r in _rows(conn, "SELECT * FROM revisions WHERE article_id = ? ORDER BY captured, id", (article_id,))
+    ]
+    previous = None
+    for number, revision in enumerate(revisions, 1):
+        revision["number"] = number
+        revision["replay"] = replay_url(
+            replay_template, revision["captured"], revision["warc_target_uri"] or article["url"]
+        )
+        revision["diff"] = revision_diff(previous["text"], revision["text"]) if previous else None
+        if previous and (previous["title"] or "") != (revision["title"] or ""):
+            revision["title_change"] = (previous["title"], revision["title"])
+        previous = revision
+    latest = next((r for r in revisions if r["id"] == article["latest_revision"]), revisions[-1] if revisions else None)
+    try:
+        terms = parse_query(q).terms if q else Terms()
+    except QueryError:
+        terms = Terms()
+    paragraphs = [
+        highlight(p, terms, article["language"], window=None)
+        for p in (latest["text"] if latest else "").split("\n")
+        if p.strip()
+    ]
+    return {"article": article, "revisions": revisions, "latest": latest, "paragraphs": paragraphs, "q": q}
+
+
+def _runs(archive_dir: Path, outlet: str) -> list[dict[str, Any]]:
+    """The last crawls of ``outlet`` in ``ARCHIVE_DIR/runs/*.json`` (``crawlall``'s reports), newest first."""
+    runs_dir = archive_dir / "runs"
+    found: list[dict[str, Any]] = []
+    if not runs_dir.is_dir():
+        return found
+    for path in sorted(runs_dir.glob("*.json"), reverse=True):
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for spider in report.get("spiders", []) if isinstance(report, dict) else []:
+            if isinstance(spider, dict) and spider.get("spider") == outlet:
+                found.append({"report": path.name, "started": report.get("started"), **spider})
+        if len(found) >= RUNS_SHOWN:
+            break
+    return found[:RUNS_SHOWN]
+
+
+def outlet_page(conn: sqlite3.Connection, outlet: str, archive_dir: Path) -> dict[str, Any] | None:
+    """An outlet's page: articles per day, its latest articles, its last crawls and their quality."""
+    totals = _rows(
+        conn,
+        "SELECT count(*) AS articles, sum(revision_count) AS revisions, min(day) AS first, max(day) AS last,"
+        " sum(revision_count > 1) AS edited FROM articles WHERE outlet = ?",
+        (outlet,),
+    )[0]
+    if not totals["articles"]:
+        return None
+    per_day = [
+        (r["day"], r["n"])
+        for r in _rows(
+            conn,
+            "SELECT day, count(*) AS n FROM articles WHERE outlet = ? AND day IS NOT NULL GROUP BY day ORDER BY day",
+            (outlet,),
+        )
+    ]
+    latest = _rows(
+        conn,
+        "SELECT id, title, day, url, revision_count, language FROM articles WHERE outlet = ?"
+        " ORDER BY day DESC, id DESC LIMIT 30",
+        (outlet,),
+    )
+    languages = _rows(
+        conn,
+        "SELECT language, count(*) AS n FROM articles WHERE outlet = ? GROUP BY language ORDER BY n DESC",
+        (outlet,),
+    )
+    return {
+        "outlet": outlet,
+        "totals": dict(totals),
+        "chart": bar_chart(per_day, f"{outlet}: articles per day"),
+        "latest": latest,
+        "languages": languages,
+        "runs": _runs(archive_dir, outlet),
+    }
+
+
+def home_page(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The front page: the outlets and their counts, the latest articles."""
+    outlets = _rows(
+        conn,
+        "SELECT outlet, count(*) AS articles, max(day) AS last, sum(revision_count > 1) AS edited"
+        " FROM articles GROUP BY outlet ORDER BY outlet",
+    )
+    latest = _rows(
+        conn, "SELECT id, title, day, outlet, revision_count FROM articles ORDER BY last_captured DESC LIMIT 15"
+    )
+    per_month = [
+        (r["month"], r["n"])
+        for r in _rows(
+            conn, "SELECT month, count(*) AS n FROM articles WHERE month IS NOT NULL GROUP BY month ORDER BY month"
+        )
+    ]
+    return {
+        "outlets": outlets,
+        "latest": latest,
+        "chart": bar_chart(
+            per_month, "Archived articles per month of publication", link="/catalog/articles?month={label}"
+        ),
+        "now": datetime.now().isoformat(timespec="seconds"),
+    }
