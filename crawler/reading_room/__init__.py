@@ -100,9 +100,9 @@ async def article_text(datasette, request):
     def find(conn):
         sql = "SELECT text_file FROM revisions WHERE article_id = ? ORDER BY captured, id"
         files = [row[0] for row in conn.execute(sql, (_article_id(request),))]
-        if not files:
+        if not files or (number and not 0 < int(number) <= len(files)):
             return None
-        return files[int(number) - 1] if number and 0 < int(number) <= len(files) else files[-1]
+        return files[int(number) - 1] if number else files[-1]
 
     path = text_file(archive_dir, await _run(datasette, find))
     if path is None:
