@@ -94,6 +94,12 @@ def test_search_read_and_compare_in_a_browser(served, tmp_path):
             expect(page.locator("p.total")).to_contain_text("1 article matches")
             expect(page.locator(".snippet mark")).to_have_text("correction")
             expect(page.locator(".facets")).to_contain_text("moscowtimes")
+
+            # A word in most of the archive: ranked results, facets, the chart of matches per month.
+            page.goto(base + "/search?q=Ukraine")
+            expect(page.locator(".result").first).to_be_visible()
+            assert page.locator(".result").count() >= 3
+            expect(page.locator("svg.chart rect").first).to_be_visible()
             shoot(page, tmp_path, "search")
 
             # An inflected form finds the article too (army: "armies" is not in it).

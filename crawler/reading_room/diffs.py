@@ -30,7 +30,8 @@ def _word_parts(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[
 def revision_diff(old: str, new: str, context: int = 1) -> list[DiffLine]:
     """The lines of ``new`` against ``old`` (paragraphs, as the text holds them), with ``context``
     unchanged lines around each change; a changed line pair shows which of its words changed."""
-    a, b = old.splitlines(), new.splitlines()
+    a = [line for line in old.splitlines() if line.strip()]  # paragraphs, not the blank lines between
+    b = [line for line in new.splitlines() if line.strip()]
     lines: list[DiffLine] = []
     for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
         if lines:
