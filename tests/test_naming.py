@@ -145,7 +145,11 @@ def test_a_write_never_replaces_another_urls_file(tmp_path):
         values={}, inc_value=lambda key: stats.values.__setitem__(key, stats.values.get(key, 0) + 1)
     )
     settings = SimpleNamespace(get=lambda key: str(tmp_path))  # ARCHIVE_DIR
-    crawler = SimpleNamespace(settings=settings, spider=SimpleNamespace(name="feed"), stats=stats)
+    from scrapy.signalmanager import SignalManager
+
+    crawler = SimpleNamespace(
+        settings=settings, spider=SimpleNamespace(name="feed"), stats=stats, signals=SignalManager()
+    )
     pipeline = TextFilePipeline(crawler)
     plain, html = "https://x.org/news/story", "https://x.org/news/story.html"
     for url, text in ((plain, "first"), (html, "second"), (plain, "first again")):

@@ -17,13 +17,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from crawler.catalog.lemmas import WORD, query_forms
+from crawler.catalog.lemmas import LANGUAGES, WORD, lemma_of, query_forms
 
 #: Longest query taken (characters) and most words in it: beyond, a query is a mistake or an attack.
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_WORDS = 40
 #: A phrase of inflected words is searched as each combination of its words' forms, up to this many.
 MAX_PHRASE_VARIANTS = 64
+#: Parentheses nested deeper than this are refused (FTS5's own parser stops at ~30 levels).
+MAX_DEPTH = 8
 
 OPERATORS = ("OR", "AND", "NOT")
 
@@ -160,6 +162,8 @@ class _Parser:
         self.pos += 1
         if kind == "(":
             self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"parentheses nested too deep: at most {MAX_DEPTH} levels")
             inner = self.or_expr()
             self.depth -= 1
             if self.peek() != (")", None):
@@ -197,18 +201,24 @@ class _Parser:
 
     def phrase(self, found: list[str], prefix: bool, negated: bool) -> str:
         self._count(len(found))
-        choices = [list(query_forms(w)) for w in found]
-        if prefix:
-            choices[-1] = [found[-1].lower()]
+        last = len(found) - 1 if prefix else len(found)  # a prefix word is taken as written
+        choices = [list(query_forms(w)) if i < last else [w.lower()] for i, w in enumerate(found)]
         if not negated:
-            for options in choices[:-1] if prefix else choices:
+            for options in choices[:last]:
                 self.terms.forms.update(options)
             if prefix:
                 self.terms.prefixes.add(found[-1].lower())
-        variants = list(itertools.islice(itertools.product(*choices), MAX_PHRASE_VARIANTS))
+        # First the phrase as each language's index holds it verbatim (every word's lemma in that
+        # language), then the phrase as written, then other combinations of the words' forms.
+        verbatim = [
+            tuple(lemma_of(w, lang) if i < last else w.lower() for i, w in enumerate(found)) for lang in LANGUAGES
+        ]
+        written = tuple(w.lower() for w in found)
+        combinations = itertools.islice(itertools.product(*choices), MAX_PHRASE_VARIANTS)
+        variants = list(dict.fromkeys([*verbatim, written, *combinations]))[:MAX_PHRASE_VARIANTS]
         star = " *" if prefix else ""
-        rendered = ["(" + " + ".join(_quote(w) for w in variant) + star + ")" for variant in variants]
         # FTS5 phrase syntax: "a" + "b" is the phrase a b; a trailing * makes its last word a prefix.
+        rendered = ["(" + " + ".join(_quote(w) for w in variant) + star + ")" for variant in variants]
         return rendered[0] if len(rendered) == 1 else "(" + " OR ".join(rendered) + ")"
 
 

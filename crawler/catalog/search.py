@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.catalog.lemmas import language_of, lemma_of, words
-from crawler.catalog.query import ParsedQuery, Terms, parse_query
+from crawler.catalog.query import ParsedQuery, QueryError, Terms, parse_query
 from crawler.catalog.schema import WEIGHTS
 
 _SPACES = re.compile(r"\s+")
@@ -94,7 +94,8 @@ class Result:
             "language": self.language,
             "authors": json.loads(self.authors or "[]"),
             "snippet": self.snippet(),
-            "score": round(self.score, 4),
+            # Significant digits, not decimals: bm25 of a word in most articles is ~1e-6 a match.
+            "score": float(f"{self.score:.6g}"),
             "revisions": self.revision_count,
             "text_file": self.text_file,
             "warc": {"file": self.warc_file, "record_id": self.warc_record_id, "offset": self.warc_offset},
@@ -171,14 +172,13 @@ def search(
     filters = filters or Filters()
     base, params = _base(filters)
     args = [parsed.match, *params]
-    rows = conn.execute(
-        "SELECT a.id, a.url, a.outlet, a.title, a.published, a.day, a.language, a.authors, a.revision_count,"
-        f" -{_RANK} AS score, r.text, r.text_file, r.warc_file, r.warc_record_id, r.warc_offset"
-        f"{base.replace(' WHERE', ' JOIN revisions r ON r.id = a.latest_revision WHERE', 1)}"
-        f" ORDER BY {_RANK} LIMIT ? OFFSET ?",
-        [*args, limit, offset],
-    ).fetchall()
-    total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
+    try:
+        rows, total = _ranked(conn, parsed, base, args, limit, offset)
+    except sqlite3.OperationalError as exc:
+        if "fts5" not in str(exc):
+            raise
+        # The expression is ours and well formed; FTS5 still refuses some (its parser's stack).
+        raise QueryError(f"the index cannot take this query ({exc}): make it simpler") from None
     results = [
         Result(
             id=row["id"],
@@ -205,6 +205,19 @@ def search(
         found.facets = facet_counts(conn, parsed, filters)
         found.timeline = timeline(conn, parsed, filters)
     return found
+
+
+def _ranked(conn, parsed: ParsedQuery, base: str, args: list[Any], limit: int, offset: int):
+    """The page of matches, best first, with each one's latest text; and how many match in all."""
+    rows = conn.execute(
+        "SELECT a.id, a.url, a.outlet, a.title, a.published, a.day, a.language, a.authors, a.revision_count,"
+        f" -{_RANK} AS score, r.text, r.text_file, r.warc_file, r.warc_record_id, r.warc_offset"
+        f"{base.replace(' WHERE', ' JOIN revisions r ON r.id = a.latest_revision WHERE', 1)}"
+        f" ORDER BY {_RANK} LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
+    total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
+    return rows, total
 
 
 def facet_counts(

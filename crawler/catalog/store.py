@@ -160,7 +160,12 @@ class Catalog:
     def _update_article(self, article_id, item, outlet, captured, old_language, latest, revision_id) -> None:
         conn = self.conn
         if latest is not None:
-            old = conn.execute("SELECT title, subtitle, text FROM revisions WHERE id = ?", (latest,)).fetchone()
+            # The row holds the article's title and subtitle (its newest capture's, which may be
+            # a headline edit of the same text) and its latest revision's text.
+            old = conn.execute(
+                "SELECT a.title, a.subtitle, r.text FROM articles a JOIN revisions r ON r.id = ? WHERE a.id = ?",
+                (latest, article_id),
+            ).fetchone()
             if old is not None:
                 # A contentless FTS5 row is deleted by giving the values it was made of.
                 conn.execute(
