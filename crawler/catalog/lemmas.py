@@ -69,7 +69,12 @@ def lemma_text(text: str | None, lang: str | None) -> str:
     if not text:
         return ""
     lang = language_of(lang)
-    return " ".join(lemma_of(match.group(), lang) for match in WORD.finditer(text))
+    found = WORD.findall(text)
+    if lang is None:
+        return " ".join(found).lower()
+    cache = _cache[lang]
+    get = cache.get
+    return " ".join([get(word) or lemma_of(word, lang) for word in found])
 
 
 @lru_cache(maxsize=4096)

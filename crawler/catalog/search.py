@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,36 +119,55 @@ def render(parts: list[tuple[str, bool]], mark: tuple[str, str]) -> str:
 
 def highlight(text: str, terms: Terms, lang: str | None, window: int | None = SNIPPET_WORDS) -> list[tuple[str, bool]]:
     """``text`` (or, with ``window``, the words around its first match) cut into parts, each
-    marked whether it is a word the query looks for."""
+    marked whether it is a word the query looks for. With a window, words are read only up to
+    the first match and through the window after it: a long text costs no more than a short one."""
+    if not text:
+        return []
     lang = language_of(lang)
-    found = list(words(text))
-    hits = [i for i, m in enumerate(found) if terms.matches(lemma_of(m.group(), lang), m.group())] if found else []
+
+    def hit(match: re.Match[str]) -> bool:
+        word = match.group()
+        return terms.matches(lemma_of(word, lang), word)
+
     if window is None:
-        first, last = 0, len(found)
+        shown = list(words(text))
+        more = False
     else:
-        first = max(0, (hits[0] if hits else 0) - window // 4)
-        last = min(len(found), first + window)
-    if not found:
-        return [(text, False)] if text else []
-    start = found[first].start() if first else 0
-    end = found[last - 1].end() if window is not None and last < len(found) else len(text)
-    hit_set = set(hits)
-    parts: list[tuple[str, bool]] = []
-    if first:
-        parts.append(("… ", False))
+        before: list[re.Match[str]] = []  # the last words before the first match
+        shown = []
+        stream = words(text)
+        for match in stream:
+            if hit(match):
+                shown = before[-(window // 4) :] + [match]
+                break
+            before.append(match)
+            if len(before) > window:
+                del before[: len(before) - window]
+        else:  # no match in the text: its first words
+            stream = words(text)
+        for match in stream:
+            if len(shown) >= window:
+                break
+            shown.append(match)
+        more = next(stream, None) is not None
+    if not shown:
+        return [(text, False)]
+    cut = window is not None
+    start = shown[0].start() if cut else 0
+    end = shown[-1].end() if cut and more else len(text)
+    parts: list[tuple[str, bool]] = [("… ", False)] if start > 0 and cut else []
     cursor = start
-    for i in range(first, last):
-        if i in hit_set:
-            m = found[i]
-            if m.start() > cursor:
-                parts.append((text[cursor : m.start()], False))
-            parts.append((m.group(), True))
-            cursor = m.end()
+    for match in shown:
+        if hit(match):
+            if match.start() > cursor:
+                parts.append((text[cursor : match.start()], False))
+            parts.append((match.group(), True))
+            cursor = match.end()
     if end > cursor:
         parts.append((text[cursor:end], False))
-    if window is not None and last < len(found):
+    if cut and more:
         parts.append((" …", False))
-    return [(t if hit else _SPACES.sub(" ", t), hit) for t, hit in parts if t]
+    return [(t if marked else _SPACES.sub(" ", t), marked) for t, marked in parts if t]
 
 
 def _base(filters: Filters, with_author: bool = False) -> tuple[str, list[Any]]:
@@ -202,48 +222,46 @@ def search(
     ]
     found = Results(parsed, total, results)
     if facets and total:
-        found.facets = facet_counts(conn, parsed, filters)
-        found.timeline = timeline(conn, parsed, filters)
+        found.facets, found.timeline = facet_counts(conn, parsed, filters)
     return found
 
 
 def _ranked(conn, parsed: ParsedQuery, base: str, args: list[Any], limit: int, offset: int):
-    """The page of matches, best first, with each one's latest text; and how many match in all."""
+    """The page of matches, best first, with each one's latest text; and how many match in all.
+
+    The ranking sorts ids and scores only; the texts are read for the page's rows alone."""
     rows = conn.execute(
         "SELECT a.id, a.url, a.outlet, a.title, a.published, a.day, a.language, a.authors, a.revision_count,"
-        f" -{_RANK} AS score, r.text, r.text_file, r.warc_file, r.warc_record_id, r.warc_offset"
-        f"{base.replace(' WHERE', ' JOIN revisions r ON r.id = a.latest_revision WHERE', 1)}"
-        f" ORDER BY {_RANK} LIMIT ? OFFSET ?",
+        " page.score, r.text, r.text_file, r.warc_file, r.warc_record_id, r.warc_offset"
+        f" FROM (SELECT article_fts.rowid AS id, -{_RANK} AS score{base} ORDER BY {_RANK} LIMIT ? OFFSET ?) AS page"
+        " JOIN articles a ON a.id = page.id JOIN revisions r ON r.id = a.latest_revision ORDER BY page.score DESC",
         [*args, limit, offset],
     ).fetchall()
-    total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # all of them are on this page
+    else:
+        total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
     return rows, total
 
 
 def facet_counts(
     conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, top: int = 12
-) -> dict[str, list[tuple[str, int]]]:
-    """For each facet, its most frequent values among the matches, with their counts."""
-    counts = {}
-    for name, column in FACETS.items():
-        base, params = _base(filters, with_author=name == "author")
-        rows = conn.execute(
-            f"SELECT {column} AS value, count(*) AS n{base} AND {column} IS NOT NULL"
-            f" GROUP BY {column} ORDER BY n DESC, value LIMIT ?",
-            [parsed.match, *params, top],
-        ).fetchall()
-        counts[name] = [(row["value"], row["n"]) for row in rows]
-    return counts
-
-
-def timeline(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters) -> list[tuple[str, int]]:
-    """Matches per month, in order (for the chart over time)."""
+) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
+    """For each facet, its most frequent values among the matches with their counts; and the
+    matches per month, every month from the first to the last (for the chart). Two passes over
+    the matches: their articles' columns, and their authors."""
     base, params = _base(filters)
-    rows = conn.execute(
-        f"SELECT a.month AS month, count(*) AS n{base} AND a.month IS NOT NULL GROUP BY a.month ORDER BY a.month",
-        [parsed.match, *params],
-    ).fetchall()
-    return fill_months([(row["month"], row["n"]) for row in rows])
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for outlet, language, month in conn.execute(f"SELECT a.outlet, a.language, a.month{base}", [parsed.match, *params]):
+        counters["outlet"][outlet] += 1
+        if language:
+            counters["language"][language] += 1
+        if month:
+            counters["month"][month] += 1
+    base, params = _base(filters, with_author=True)
+    counters["author"].update(row[0] for row in conn.execute(f"SELECT au.author{base}", [parsed.match, *params]))
+    facets = {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top] for name, c in counters.items()}
+    return facets, fill_months(sorted(counters["month"].items()))
 
 
 def fill_months(series: list[tuple[str, int]], most: int = 600) -> list[tuple[str, int]]:
