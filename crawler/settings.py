@@ -81,6 +81,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.output.summary.ArchiveProgress": 500,
+    # When the crawl ends: its new articles placed in stories, their copies found.
+    "crawler.stories.extension.StoriesExtension": 510,
 }
 ADDONS = {
     # Swaps the network for the archive when REPLAY_WARC is set.
@@ -107,6 +109,9 @@ TEXT_FILES_ENABLED = True
 #: revisions and a full-text index (``scrapy search``, ``scrapy serve``; ``scrapy index``
 #: rebuilds it from WARC files).
 CATALOG_ENABLED = True
+#: When a crawl ends, place its new articles in stories (one event across outlets) and find
+#: their copies (one text in several places): ``scrapy stories``, the reading room's story pages.
+STORIES_ENABLED = True
 #: The reading room's link to the replay of a capture: ``{timestamp}`` (its WARC-Date as
 #: yyyymmddHHMMSS) and ``{url}``. pywb's form, as ``scrapy pywb`` serves it.
 REPLAY_URL = "http://127.0.0.1:8080/archive/{timestamp}/{url}"

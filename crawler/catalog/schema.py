@@ -4,6 +4,7 @@
     revisions     every distinct text of an article, with the capture it was first seen in
     authors       (article, person) pairs: the author facet
     captures      every WARC record indexed (its record id): what ``scrapy index`` skips again
+    stories       groups of articles about one event; copies: pairs of articles that are one text
     article_fts   FTS5, contentless: the lemmas of each article's latest title, subtitle and text
 
 The text is stored once (in ``revisions``); the full-text index holds lemmas only
@@ -17,7 +18,7 @@ import sqlite3
 from pathlib import Path
 
 #: Bumped when the tables change; a catalogue of another version is rebuilt (``scrapy index``).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The catalogue's file under ARCHIVE_DIR.
 CATALOG_NAME = "catalog.sqlite3"
 #: bm25 weights of the indexed columns: a word in the title counts ten times one in the text.
@@ -49,10 +50,12 @@ CREATE TABLE IF NOT EXISTS articles (
     first_captured TEXT,
     last_captured TEXT,
     revision_count INTEGER NOT NULL DEFAULT 0,
-    latest_revision INTEGER                     -- revisions.id of the text the index holds
+    latest_revision INTEGER,                    -- revisions.id of the text the index holds
+    story_id INTEGER                            -- stories.id (crawler/stories)
 );
 CREATE INDEX IF NOT EXISTS articles_outlet_day ON articles (outlet, day);
 CREATE INDEX IF NOT EXISTS articles_day ON articles (day);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE TABLE IF NOT EXISTS revisions (
     id INTEGER PRIMARY KEY,
     article_id INTEGER NOT NULL REFERENCES articles (id),
@@ -88,7 +91,25 @@ CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5 (
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS stories (
+    id INTEGER PRIMARY KEY,
+    label TEXT,                                 -- the title of its most central article
+    label_article INTEGER,
+    first_seen TEXT,
+    last_seen TEXT,
+    articles INTEGER NOT NULL DEFAULT 0,
+    outlets INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS copies (
+    article_id INTEGER NOT NULL,                -- the smaller id of the pair
+    copy_id INTEGER NOT NULL,
+    containment REAL NOT NULL,                  -- estimated share of the shorter text in the other
+    PRIMARY KEY (article_id, copy_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS copies_copy ON copies (copy_id);
 """
+#: Columns added since version 1, with their definitions (a version-1 catalogue gets them).
+ADDED_COLUMNS = {"articles": {"story_id": "INTEGER"}}
 
 
 class CatalogError(Exception):
@@ -123,6 +144,9 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
 
 def create(conn: sqlite3.Connection) -> None:
     version = _version(conn)
+    if version == 1:
+        _migrate_from_1(conn)
+        version = SCHEMA_VERSION
     if version is not None and version != SCHEMA_VERSION:
         raise CatalogError(
             f"the catalogue is of version {version}, this code writes {SCHEMA_VERSION}: "
@@ -130,6 +154,18 @@ def create(conn: sqlite3.Connection) -> None:
         )
     conn.executescript(DDL)
     conn.execute("INSERT OR IGNORE INTO catalog_info (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    conn.commit()
+
+
+def _migrate_from_1(conn: sqlite3.Connection) -> None:
+    """Version 1 had no stories: add their column and tables, keep every row."""
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+    conn.executescript(DDL)
+    conn.execute("UPDATE catalog_info SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
     conn.commit()
 
 

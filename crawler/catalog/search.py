@@ -124,10 +124,13 @@ def highlight(text: str, terms: Terms, lang: str | None, window: int | None = SN
     if not text:
         return []
     lang = language_of(lang)
+    # A word's lemma begins as the word does (armies, army; Києва, Київ), so only a word whose
+    # first two letters begin a form or a prefix of the query is lemmatised to be sure.
+    heads = {f[:2] for f in terms.forms | terms.prefixes}
 
     def hit(match: re.Match[str]) -> bool:
         word = match.group()
-        return terms.matches(lemma_of(word, lang), word)
+        return word[:2].lower() in heads and terms.matches(lemma_of(word, lang), word)
 
     if window is None:
         shown = list(words(text))

@@ -12,6 +12,8 @@ connections:
                                the original, its replay, its text file and its WARC record
     /article/<id>/text         the text file          /article/<id>/record/<n>  a WARC record
     /outlet/<name>             articles per day, the latest, the last crawls and their quality
+    /story/<id>                a story: each outlet's version side by side, in order of
+                               publication, the sentences only one outlet carries marked
 
 Configuration (``scrapy serve`` writes it into Datasette's metadata): ``plugins.
 "archive-reading-room"`` with ``archive_dir`` and ``replay_url`` (``REPLAY_URL``).
@@ -137,6 +139,14 @@ async def article_record(datasette, request):
     )
 
 
+async def story(datasette, request):
+    number = int(request.url_vars["id"])
+    context = await _run(datasette, lambda conn: pages.story_page(conn, number))
+    if context is None:
+        raise NotFound("No story with this number in the catalogue")
+    return await _html(datasette, request, "archive_story.html", context)
+
+
 async def outlet(datasette, request):
     archive_dir, _ = _config(datasette)
     name = request.url_vars["name"]
@@ -157,6 +167,7 @@ def register_routes(datasette):
         (r"^/article/(?P<id>\d{1,12})/text/(?P<n>\d{1,6})$", article_text),
         (r"^/article/(?P<id>\d{1,12})/record/(?P<n>\d{1,6})$", article_record),
         (r"^/outlet/(?P<name>[A-Za-z0-9_.-]{1,80})$", outlet),
+        (r"^/story/(?P<id>\d{1,12})$", story),
     ]
 
 

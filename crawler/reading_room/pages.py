@@ -17,6 +17,7 @@ from crawler.catalog.query import QueryError, Terms, parse_query
 from crawler.catalog.search import FACETS, Filters, highlight, search
 from crawler.reading_room.charts import bar_chart
 from crawler.reading_room.diffs import revision_diff
+from crawler.reading_room.sentences import only_here
 
 #: Results per search page.
 PAGE_SIZE = 20
@@ -114,7 +115,14 @@ def article_page(conn: sqlite3.Connection, article_id: int, replay_template: str
         for p in (latest["text"] if latest else "").split("\n")
         if p.strip()
     ]
-    return {"article": article, "revisions": revisions, "latest": latest, "paragraphs": paragraphs, "q": q}
+    return {
+        "article": article,
+        "revisions": revisions,
+        "latest": latest,
+        "paragraphs": paragraphs,
+        "q": q,
+        **article_story(conn, article_id),
+    }
 
 
 def _runs(archive_dir: Path, outlet: str) -> list[dict[str, Any]]:
@@ -185,6 +193,11 @@ def home_page(conn: sqlite3.Connection) -> dict[str, Any]:
     latest = _rows(
         conn, "SELECT id, title, day, outlet, revision_count FROM articles ORDER BY last_captured DESC LIMIT 15"
     )
+    stories = _rows(
+        conn,
+        "SELECT id, label, first_seen, last_seen, articles, outlets FROM stories WHERE outlets > 1"
+        " ORDER BY last_seen DESC, id DESC LIMIT 15",
+    )
     per_month = [
         (r["month"], r["n"])
         for r in _rows(
@@ -194,8 +207,91 @@ def home_page(conn: sqlite3.Connection) -> dict[str, Any]:
     return {
         "outlets": outlets,
         "latest": latest,
+        "stories": stories,
         "chart": bar_chart(
             per_month, "Archived articles per month of publication", link="/catalog/articles?month={label}"
         ),
         "now": datetime.now().isoformat(timespec="seconds"),
     }
+
+
+#: Versions a story page shows side by side at most (the others are listed).
+STORY_COLUMNS = 8
+
+
+def story_page(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None:
+    """A story: its articles in order of publication, each outlet's version side by side with the
+    sentences only it carries marked, and the copies among them."""
+    stories = _rows(conn, "SELECT * FROM stories WHERE id = ?", (story_id,))
+    if not stories:
+        return None
+    articles = [
+        dict(row)
+        for row in _rows(
+            conn,
+            "SELECT a.id, a.url, a.outlet, a.title, a.language, a.authors, coalesce(a.published, a.first_captured)"
+            " AS published, r.text FROM articles a JOIN revisions r ON r.id = a.latest_revision"
+            " WHERE a.story_id = ? ORDER BY published, a.id",
+            (story_id,),
+        )
+    ]
+    ids = [a["id"] for a in articles]
+    marks = ",".join("?" * len(ids))
+    copies = _rows(
+        conn,
+        f"SELECT article_id, copy_id, containment FROM copies WHERE article_id IN ({marks}) AND copy_id IN ({marks})",
+        ids + ids,
+    )
+    copy_of: dict[int, list[tuple[int, float]]] = {}
+    for pair in copies:
+        copy_of.setdefault(pair["article_id"], []).append((pair["copy_id"], pair["containment"]))
+        copy_of.setdefault(pair["copy_id"], []).append((pair["article_id"], pair["containment"]))
+    # One column per text: a copy of an earlier article is shown as that article's copy, not again.
+    shown: list[dict[str, Any]] = []
+    folded: dict[int, list[dict[str, Any]]] = {}
+    for article in articles:
+        original = next(
+            (other for other, _ in copy_of.get(article["id"], []) if other in {a["id"] for a in shown}), None
+        )
+        if original is not None:
+            folded.setdefault(original, []).append(article)
+        elif len(shown) < STORY_COLUMNS:
+            shown.append(article)
+    marked = only_here([(a["outlet"], a["text"] or "", a["language"]) for a in shown])
+    for article, its_sentences in zip(shown, marked, strict=True):
+        article["sentences"] = its_sentences
+        article["only_here"] = sum(1 for _, only in its_sentences if only)
+        article["copies"] = folded.get(article["id"], [])
+    by_id = {a["id"]: a for a in articles}
+    return {
+        "story": dict(stories[0]),
+        "articles": articles,
+        "columns": shown,
+        "more": [a for a in articles if a not in shown and not any(a in f for f in folded.values())],
+        "copies": [(by_id[p["article_id"]], by_id[p["copy_id"]], p["containment"]) for p in copies],
+    }
+
+
+def article_story(conn: sqlite3.Connection, article_id: int) -> dict[str, Any]:
+    """The article's story (with its other articles) and its copies, for the article page."""
+    row = _rows(conn, "SELECT story_id FROM articles WHERE id = ?", (article_id,))
+    story_id = row[0]["story_id"] if row else None
+    story = _rows(conn, "SELECT * FROM stories WHERE id = ?", (story_id,)) if story_id else []
+    others = (
+        _rows(
+            conn,
+            "SELECT id, outlet, title, coalesce(published, first_captured) AS published FROM articles"
+            " WHERE story_id = ? AND id != ? ORDER BY published, id LIMIT 30",
+            (story_id, article_id),
+        )
+        if story_id
+        else []
+    )
+    copies = _rows(
+        conn,
+        "SELECT a.id, a.outlet, a.title, a.url, c.containment FROM copies c JOIN articles a"
+        " ON a.id = CASE WHEN c.article_id = ? THEN c.copy_id ELSE c.article_id END"
+        " WHERE c.article_id = ? OR c.copy_id = ? ORDER BY c.containment DESC LIMIT 50",
+        (article_id, article_id, article_id),
+    )
+    return {"story": dict(story[0]) if story else None, "story_articles": others, "copies": copies}

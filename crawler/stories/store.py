@@ -1,0 +1,169 @@
+"""Stories and copies in the catalogue, kept up to date from the articles it holds.
+
+``StoryIndex.update`` takes the catalogue's articles that no story holds yet, in order of
+publication, through the copy finder and the story finder, and writes what they found:
+
+    articles.story_id   the article's story
+    stories             one row per story: its label (the title of its most central article),
+                        first and last seen, how many articles and outlets
+    copies              pairs of articles that are one text, with the estimated containment
+
+The finders' state (vocabulary, open stories, MinHash index) is kept beside the catalogue in
+``ARCHIVE_DIR/stories.pickle``, so a crawl places its new articles without reading the archive
+again; it is derived data: lost or stale, ``update`` rebuilds it from the catalogue (and the
+catalogue from the WARCs).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from crawler.catalog.schema import connect
+from crawler.stories.clustering import StoryFinder
+from crawler.stories.copies import MAX_LISTED, CopyFinder, signature
+from crawler.stories.features import cosine
+from crawler.stories.texts import copy_words
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the finders change: a state of another version is rebuilt.
+STATE_VERSION = 1
+STATE_NAME = "stories.pickle"
+
+
+def posix_time(day_or_date: str | None) -> float | None:
+    if not day_or_date:
+        return None
+    try:
+        return datetime.fromisoformat(day_or_date.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class Updated:
+    articles: int
+    new_stories: int
+    copies: int
+    seconds: float
+
+
+class StoryIndex:
+    """The stories of the catalogue at ``catalog_path`` (its connection opened for writing)."""
+
+    def __init__(self, catalog_path: str | Path, state_path: str | Path | None = None) -> None:
+        self.catalog_path = Path(catalog_path)
+        self.state_path = Path(state_path) if state_path else self.catalog_path.with_name(STATE_NAME)
+        self.conn = connect(self.catalog_path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _load(self) -> tuple[StoryFinder, CopyFinder, int]:
+        try:
+            with open(self.state_path, "rb") as stream:
+                version, stories, copies, last = pickle.load(stream)
+            if version == STATE_VERSION:
+                return stories, copies, last
+            logger.info("Stories: state %s is of another version; rebuilding", self.state_path)
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a torn or foreign file: derived data, rebuilt
+            logger.warning("Stories: cannot read %s (%s); rebuilding", self.state_path, exc)
+        self.conn.execute("UPDATE articles SET story_id = NULL")
+        self.conn.execute("DELETE FROM stories")
+        self.conn.execute("DELETE FROM copies")
+        self.conn.commit()
+        return StoryFinder(), CopyFinder(), 0
+
+    def _save(self, stories: StoryFinder, copies: CopyFinder, last: int) -> None:
+        partial = self.state_path.with_name(self.state_path.name + ".part")
+        with open(partial, "wb") as stream:
+            pickle.dump((STATE_VERSION, stories, copies, last), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(self.state_path)
+
+    def rebuild(self, progress=None) -> Updated:
+        self.state_path.unlink(missing_ok=True)
+        return self.update(progress)
+
+    def update(self, progress=None) -> Updated:
+        """Place every article no story holds yet; ``progress(n)`` is called as they go."""
+        started = time.monotonic()
+        finder, copy_finder, last = self._load()
+        rows = self.conn.execute(
+            "SELECT a.id, a.title, a.language, coalesce(a.published, a.first_captured) AS day, r.text"
+            " FROM articles a JOIN revisions r ON r.id = a.latest_revision WHERE a.story_id IS NULL"
+            " ORDER BY coalesce(a.published, a.first_captured), a.id"
+        )
+        touched: set[int] = set()
+        placed = new = pairs = 0
+        for article_id, title, language, day, text in rows.fetchall():
+            features = finder.features(article_id, title, text or "", language, posix_time(day))
+            placement = finder.place(features)
+            minhash, size = signature(copy_words(title, text or ""))
+            found = copy_finder.add(article_id, minhash, size)
+            self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (placement.story, article_id))
+            for copy in found[:MAX_LISTED]:
+                low, high = sorted((article_id, copy.key))
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO copies (article_id, copy_id, containment) VALUES (?, ?, ?)",
+                    (low, high, copy.containment),
+                )
+            pairs += min(len(found), MAX_LISTED)
+            touched.add(placement.story)
+            placed += 1
+            new += placement.new
+            last = max(last, article_id)
+            if progress is not None:
+                progress(1)
+        self._write_stories(finder, touched)
+        self.conn.commit()
+        if placed:
+            self._save(finder, copy_finder, last)
+        return Updated(placed, new, pairs, time.monotonic() - started)
+
+    def _write_stories(self, finder: StoryFinder, touched: set[int]) -> None:
+        for story_id in touched:
+            story = finder.stories[story_id]
+            members = self.conn.execute(
+                f"SELECT id, title, outlet, language, coalesce(published, first_captured) AS day FROM articles"
+                f" WHERE id IN ({','.join('?' * len(story.members))})",
+                story.members,
+            ).fetchall()
+            label_id, label = self._label(finder, story_id, members)
+            days = [m["day"] for m in members if m["day"]]
+            self.conn.execute(
+                "INSERT OR REPLACE INTO stories (id, label, label_article, first_seen, last_seen, articles, outlets)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    story_id,
+                    label,
+                    label_id,
+                    min(days) if days else None,
+                    max(days) if days else None,
+                    len(members),
+                    len({m["outlet"] for m in members}),
+                ),
+            )
+
+    @staticmethod
+    def _label(finder: StoryFinder, story_id: int, members: list[sqlite3.Row]) -> tuple[int | None, str | None]:
+        """The title of the story's most central article: the one whose title words are closest to
+        the story's centroid (ties: the earliest)."""
+        words, _ = finder.stories[story_id].centroids()
+        best: tuple[float, str, int, str] | None = None
+        for member in members:
+            if not member["title"]:
+                continue
+            title_vector = finder.vocabulary.weigh_title(member["title"], member["language"])
+            score = cosine(title_vector, words)
+            key = (-score, member["day"] or "", member["id"], member["title"])
+            if best is None or key < best:
+                best = key
+        return (best[2], best[3]) if best else (None, None)

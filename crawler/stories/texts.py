@@ -1,0 +1,61 @@
+"""What the story finder reads off an article's text: its words for shingling, its names.
+
+- ``copy_words``: the words a text is compared by to find copies of it. Link URLs and Markdown
+  are left out (a print rendering interleaves the links' URLs between paragraphs; a page
+  rendering writes ``[AFP](#)``), case and line breaks do not count.
+- ``names``: the proper names of a text, transliterated to Latin and reduced to a key that
+  matches across languages and spellings (Герасимов, Gerasimov; Мілі, Milley).
+"""
+
+from __future__ import annotations
+
+import re
+
+from text_unidecode import unidecode
+
+from crawler.catalog.lemmas import WORD, language_of, lemma_of
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_SENTENCE_END = re.compile(r"[.!?…:;\"»”]\s*$")
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def plain_text(text: str) -> str:
+    """The text with link URLs and Markdown link targets left out."""
+    return _URL.sub(" ", _MARKDOWN_LINK.sub(r"\1", text))
+
+
+def copy_words(title: str | None, text: str) -> list[str]:
+    """The words of the body, lower case, as copies are compared (the title is left out: a wire
+    copy often gets a headline of its own)."""
+    return [w.lower() for w in WORD.findall(plain_text(text))]
+
+
+def name_key(word: str) -> str:
+    """A spelling-proof key of a name: transliterated, lower case, vowels and doubled letters
+    dropped, but its first letter kept (Gerasimov → grsmv; Мілі, Milley → ml; Kyiv, Київ → kv)."""
+    latin = re.sub(r"[^a-z]", "", unidecode(word).lower())
+    if not latin:
+        return ""
+    skeleton = latin[0] + _VOWELS.sub("", latin[1:])
+    return re.sub(r"(.)\1+", r"\1", skeleton)
+
+
+def names(text: str, lang: str | None) -> list[str]:
+    """The keys of the capitalised words that do not start a sentence (names, mostly), each
+    lemmatised first (Герасимова → Герасимов), in order."""
+    lang = language_of(lang)
+    found = []
+    for line in text.splitlines():
+        previous_end = True
+        for match in WORD.finditer(line):
+            word = match.group()
+            before = line[: match.start()]
+            starts_sentence = previous_end or bool(_SENTENCE_END.search(before))
+            previous_end = False
+            if word[0].isupper() and not starts_sentence and len(word) > 1:
+                key = name_key(lemma_of(word, lang))
+                if len(key) >= 2:
+                    found.append(key)
+    return found
