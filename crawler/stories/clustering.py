@@ -109,6 +109,8 @@ class StoryFinder:
         self.random = random.Random(seed)
         self.next_id = 1
         self.closed_until = float("-inf")
+        #: Stories closed since the caller last emptied this (it writes them out, then clears it).
+        self.closed: dict[int, Story] = {}
 
     def features(self, key: int, title: str | None, text: str, lang: str | None, time: float | None) -> ArticleFeatures:
         """The article's vectors, weighed with what was seen before it; the vocabulary learns it."""
@@ -169,15 +171,16 @@ class StoryFinder:
         return Placement(story.id, round(best_similarity, 4), round(bar, 4), new)
 
     def _close_before(self, moment: float) -> None:
-        """Forget the centroids of stories whose last article is older than ``moment``: no article
-        can join them any more (memory stays bounded by the stories of one window)."""
+        """Close the stories whose last article is older than ``moment``: no article can join them
+        any more. They move to ``closed`` until the caller takes them, so memory stays bounded by
+        the stories of one window."""
         if moment <= self.closed_until + self.window / 4:
             return
         self.closed_until = moment
         for story_id in [s for s, story in self.stories.items() if story.last is not None and story.last < moment]:
             for term in self.stories[story_id].index_terms():
                 self.index[term].discard(story_id)
-            del self.stories[story_id]
+            self.closed[story_id] = self.stories.pop(story_id)
 
     def _remember(self, article: ArticleFeatures) -> None:
         """Reservoir sampling: every article seen has the same chance to be in the sample."""

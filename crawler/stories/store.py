@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.catalog.schema import connect
-from crawler.stories.clustering import StoryFinder
+from crawler.stories.clustering import WINDOW_DAYS, StoryFinder
 from crawler.stories.copies import MAX_LISTED, CopyFinder, signature
 from crawler.stories.features import cosine
 from crawler.stories.texts import copy_words
@@ -57,8 +57,11 @@ class Updated:
 class StoryIndex:
     """The stories of the catalogue at ``catalog_path`` (its connection opened for writing)."""
 
-    def __init__(self, catalog_path: str | Path, state_path: str | Path | None = None) -> None:
+    def __init__(
+        self, catalog_path: str | Path, state_path: str | Path | None = None, window_days: float = WINDOW_DAYS
+    ) -> None:
         self.catalog_path = Path(catalog_path)
+        self.window_days = window_days
         self.state_path = Path(state_path) if state_path else self.catalog_path.with_name(STATE_NAME)
         self.conn = connect(self.catalog_path)
 
@@ -80,7 +83,7 @@ class StoryIndex:
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("DELETE FROM copies")
         self.conn.commit()
-        return StoryFinder(), CopyFinder(), 0
+        return StoryFinder(window_days=self.window_days), CopyFinder(), 0
 
     def _save(self, stories: StoryFinder, copies: CopyFinder, last: int) -> None:
         partial = self.state_path.with_name(self.state_path.name + ".part")
@@ -123,6 +126,7 @@ class StoryIndex:
             if progress is not None:
                 progress(1)
         self._write_stories(finder, touched)
+        finder.closed.clear()
         self.conn.commit()
         if placed:
             self._save(finder, copy_finder, last)
@@ -130,7 +134,7 @@ class StoryIndex:
 
     def _write_stories(self, finder: StoryFinder, touched: set[int]) -> None:
         for story_id in touched:
-            story = finder.stories[story_id]
+            story = finder.stories.get(story_id) or finder.closed[story_id]
             members = self.conn.execute(
                 f"SELECT id, title, outlet, language, coalesce(published, first_captured) AS day FROM articles"
                 f" WHERE id IN ({','.join('?' * len(story.members))})",
@@ -156,7 +160,7 @@ class StoryIndex:
     def _label(finder: StoryFinder, story_id: int, members: list[sqlite3.Row]) -> tuple[int | None, str | None]:
         """The title of the story's most central article: the one whose title words are closest to
         the story's centroid (ties: the earliest)."""
-        words, _ = finder.stories[story_id].centroids()
+        words, _ = (finder.stories.get(story_id) or finder.closed[story_id]).centroids()
         best: tuple[float, str, int, str] | None = None
         for member in members:
             if not member["title"]:
