@@ -172,6 +172,7 @@ def cost_benchmark(docs, sizes: list[int], probe: int = 500) -> list[tuple[int, 
             t0 = time.perf_counter()
         when = start + span * n / total
         finder.add(n, title, body, "en", when)
+        finder.closed.clear()  # what StoryIndex does once it has written them out
         minhash, size = signature(copy_words(title, body))
         copies.add(n, minhash, size)
         placed += 1

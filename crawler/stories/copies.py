@@ -11,7 +11,7 @@ one MinHash (``NUM_PERM`` hashes of each shingle) and one LSH lookup, whatever t
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,10 +46,8 @@ def shingle_hashes(words: list[str]) -> np.ndarray:
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint32)
     grams = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-    return np.array(
-        [int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=4).digest(), "little") for g in grams],
-        dtype=np.uint32,
-    )
+    # CRC-32: stable across processes (the signatures are kept), and cheap.
+    return np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams))
 
 
 def signature(words: list[str]) -> tuple[MinHash, int]:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from text_unidecode import unidecode
 
@@ -17,7 +18,7 @@ from crawler.catalog.lemmas import WORD, language_of, lemma_of
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_SENTENCE_END = re.compile(r"[.!?…:;\"»”]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"»”]")
 _VOWELS = re.compile(r"[aeiouy]+")
 
 
@@ -32,6 +33,7 @@ def copy_words(title: str | None, text: str) -> list[str]:
     return [w.lower() for w in WORD.findall(plain_text(text))]
 
 
+@lru_cache(maxsize=65536)
 def name_key(word: str) -> str:
     """A spelling-proof key of a name: transliterated, lower case, vowels and doubled letters
     dropped, but its first letter kept (Gerasimov → grsmv; Мілі, Milley → ml; Kyiv, Київ → kv)."""
@@ -48,13 +50,15 @@ def names(text: str, lang: str | None) -> list[str]:
     lang = language_of(lang)
     found = []
     for line in text.splitlines():
-        previous_end = True
+        previous_end = 0
         for match in WORD.finditer(line):
             word = match.group()
-            before = line[: match.start()]
-            starts_sentence = previous_end or bool(_SENTENCE_END.search(before))
-            previous_end = False
-            if word[0].isupper() and not starts_sentence and len(word) > 1:
+            start, previous = match.start(), previous_end
+            previous_end = match.end()
+            if not word[0].isupper() or len(word) < 2:
+                continue
+            # A sentence starts at the line's start or after a full stop (or a colon, a quote).
+            if previous and not _SENTENCE_END.search(line, previous, start):
                 key = name_key(lemma_of(word, lang))
                 if len(key) >= 2:
                     found.append(key)
