@@ -227,3 +227,18 @@ def test_scrapy_stories_json_and_text(tmp_path):
     )
     assert "1 stories of 2 or more articles (1 articles on their own)" in text.stdout
     assert "copies (" in text.stdout
+
+
+@pytest.mark.slow
+def test_a_crawl_places_its_new_articles_in_stories_when_it_ends(tmp_path):
+    from tests.support.run import scrapy
+
+    sample = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+    run = scrapy("crawl", "moscowtimes", "-s", f"REPLAY_WARC={sample}", archive=tmp_path)
+    assert run.returncode == 0, run.log
+    assert "Stories: 3 articles placed" in run.log
+    conn = connect(catalog_path(tmp_path), readonly=True)
+    assert conn.execute("SELECT count(*) FROM articles WHERE story_id IS NULL").fetchone()[0] == 0
+    conn.close()
+    again = scrapy("crawl", "moscowtimes", "-s", f"REPLAY_WARC={sample}", archive=tmp_path)
+    assert again.returncode == 0 and "Stories: 0 articles placed" in again.log  # nothing new to place
