@@ -242,3 +242,16 @@ def test_a_crawl_places_its_new_articles_in_stories_when_it_ends(tmp_path):
     conn.close()
     again = scrapy("crawl", "moscowtimes", "-s", f"REPLAY_WARC={sample}", archive=tmp_path)
     assert again.returncode == 0 and "Stories: 0 articles placed" in again.log  # nothing new to place
+
+
+def test_a_russian_and_a_ukrainian_report_of_the_call_are_one_story(tmp_path):
+    """Radio Svoboda's Russian and Ukrainian services on the 23 November 2021 call: their words are
+    of two languages, so only their names (Герасимов, Милли / Мілі, Пентагон, США) can join them."""
+    ru = expected("svoboda")[0]
+    uk = expected("radiosvoboda")[0]
+    path = build(tmp_path, [(ru, "svoboda"), (uk, "radiosvoboda")])
+    index = StoryIndex(path)
+    index.update()
+    index.close()
+    (story,) = stories_of(path)
+    assert {a["language"] for a in story["articles"]} == {"ru", "uk"}

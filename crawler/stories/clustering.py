@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from crawler.catalog.lemmas import language_of
 from crawler.stories.features import ArticleFeatures, Vocabulary, cosine, name_counts, normalised, word_counts
 
 #: A story is still open to an article published at most this long after its last one.
@@ -52,6 +53,7 @@ class Story:
     names: Counter[str] = field(default_factory=Counter)
     first: float | None = None
     last: float | None = None
+    languages: Counter[str] = field(default_factory=Counter)
     _normal: tuple[dict[str, float], dict[str, float]] | None = None
 
     def centroids(self) -> tuple[dict[str, float], dict[str, float]]:
@@ -59,8 +61,14 @@ class Story:
             self._normal = (normalised(dict(self.words)), normalised(dict(self.names)))
         return self._normal
 
+    def speaks(self, language: str | None) -> bool:
+        """Whether the story has an article in ``language`` (unknown languages compare by words)."""
+        return language is None or not self.languages or language in self.languages
+
     def add(self, article: ArticleFeatures) -> None:
         self.members.append(article.key)
+        if article.language:
+            self.languages[article.language] += 1
         for total, vector in ((self.words, article.words), (self.names, article.names)):
             total.update(vector)
             if len(total) > CENTROID_TERMS * 2:
@@ -77,8 +85,13 @@ class Story:
         }
 
 
-def similarity(article: ArticleFeatures, words: dict[str, float], names: dict[str, float]) -> float:
-    """Mean of the word and name cosines (the word cosine alone when either has no names)."""
+def similarity(
+    article: ArticleFeatures, words: dict[str, float], names: dict[str, float], same_language: bool = True
+) -> float:
+    """Mean of the word and name cosines (the word cosine alone when either has no names; the
+    name cosine alone across languages, where words have nothing to compare)."""
+    if not same_language:
+        return cosine(article.names, names)
     by_words = cosine(article.words, words)
     if not article.names or not names:
         return by_words
@@ -93,6 +106,7 @@ class Background:
         self.ids: dict[str, dict[str, int]] = {"words": {}, "names": {}}
         self.matrices = {kind: self._matrix(kind, sample) for kind in ("words", "names")}
         self.has_names = np.array([bool(a.names) for a in sample])
+        self.languages = [a.language for a in sample]
 
     def _matrix(self, kind: str, sample: list[ArticleFeatures]):
         ids = self.ids[kind]
@@ -116,10 +130,10 @@ class Background:
     def similarities(self, article: ArticleFeatures) -> np.ndarray:
         """``similarity`` of the article with each sampled article (the same rule, vectorised)."""
         by_words: np.ndarray = np.asarray(self.matrices["words"] @ self._vector("words", article.words))
-        if not article.names:
-            return by_words
         by_names: np.ndarray = np.asarray(self.matrices["names"] @ self._vector("names", article.names))
-        return np.where(self.has_names, (by_words + by_names) / 2, by_words)
+        same = np.array([a is None or article.language is None or a == article.language for a in self.languages])
+        mixed = np.where(self.has_names & bool(article.names), (by_words + by_names) / 2, by_words)
+        return np.where(same, mixed, by_names)
 
 
 @dataclass(frozen=True)
@@ -158,7 +172,11 @@ class StoryFinder:
         counts = {"words": word_counts(title, text, lang), "names": name_counts(title, text, lang)}
         self.vocabulary.add(counts)
         return ArticleFeatures(
-            key, self.vocabulary.weigh("words", counts["words"]), self.vocabulary.weigh("names", counts["names"]), time
+            key,
+            self.vocabulary.weigh("words", counts["words"]),
+            self.vocabulary.weigh("names", counts["names"]),
+            time,
+            language_of(lang),
         )
 
     def threshold(self, article: ArticleFeatures) -> float:
@@ -194,8 +212,9 @@ class StoryFinder:
         """Put the article in the story it belongs to, or a new one."""
         best, best_similarity = None, 0.0
         for story_id in self._candidates(article):
-            words, names = self.stories[story_id].centroids()
-            value = similarity(article, words, names)
+            story = self.stories[story_id]
+            words, names = story.centroids()
+            value = similarity(article, words, names, story.speaks(article.language))
             if value > best_similarity:
                 best, best_similarity = story_id, value
         bar = self.threshold(article)

@@ -36,10 +36,8 @@ def word_counts(title: str | None, text: str, lang: str | None) -> Counter[str]:
 
 
 def name_counts(title: str | None, text: str, lang: str | None) -> Counter[str]:
-    counts = Counter(names(plain_text(text), lang))
-    for key in names(title or "", lang):
-        counts[key] += TITLE_WEIGHT
-    return counts
+    """The names of the text (not of the title: English headlines capitalise every word)."""
+    return Counter(names(plain_text(text), lang))
 
 
 class Vocabulary:
@@ -89,3 +87,5 @@ class ArticleFeatures:
     words: dict[str, float]
     names: dict[str, float]
     time: float | None  # POSIX seconds of publication (else first capture), None if unknown
+    #: Its language as the catalogue lemmatises it (en, ru, uk) or None: words compare only within one.
+    language: str | None = None

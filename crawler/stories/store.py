@@ -106,7 +106,9 @@ class StoryIndex:
         )
         touched: set[int] = set()
         placed = new = pairs = 0
-        for article_id, title, language, day, text in rows.fetchall():
+        # In order of publication in time, not as the dates are written (offsets differ).
+        waiting = sorted(rows.fetchall(), key=lambda row: (posix_time(row[3]) or 0.0, row[0]))
+        for article_id, title, language, day, text in waiting:
             features = finder.features(article_id, title, text or "", language, posix_time(day))
             placement = finder.place(features)
             minhash, size = signature(copy_words(title, text or ""))

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from text_unidecode import unidecode
 
-from crawler.catalog.lemmas import WORD, language_of, lemma_of
+from crawler.catalog.lemmas import WORD
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -45,9 +45,9 @@ def name_key(word: str) -> str:
 
 
 def names(text: str, lang: str | None) -> list[str]:
-    """The keys of the capitalised words that do not start a sentence (names, mostly), each
-    lemmatised first (Герасимова → Герасимов), in order."""
-    lang = language_of(lang)
+    """The keys of the capitalised words that do not start a sentence (names, mostly), in order.
+    Keys drop vowels, so most case endings go with them (Герасимова, Герасимову → grsmv); the
+    words are not lemmatised, because simplemma's Ukrainian takes Герасимов for Герасим."""
     found = []
     for line in text.splitlines():
         previous_end = 0
@@ -59,7 +59,7 @@ def names(text: str, lang: str | None) -> list[str]:
                 continue
             # A sentence starts at the line's start or after a full stop (or a colon, a quote).
             if previous and not _SENTENCE_END.search(line, previous, start):
-                key = name_key(lemma_of(word, lang))
+                key = name_key(word)
                 if len(key) >= 2:
                     found.append(key)
     return found
