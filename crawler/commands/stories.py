@@ -111,7 +111,8 @@ class Command(ArchiveToolCommand):
             raise UsageError(str(exc), print_help=False) from None
         waiting = index.conn.execute("SELECT count(*) FROM articles WHERE story_id IS NULL").fetchone()[0]
         total = index.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        progress = tqdm(total=total if opts.rebuild else waiting, desc="stories", unit="article", file=sys.stderr)
+        todo = total if opts.rebuild else waiting
+        progress = tqdm(total=todo, desc="stories", unit="article", file=sys.stderr, disable=not todo)
         updated = (index.rebuild if opts.rebuild else index.update)(progress.update)
         progress.close()
         if updated.articles:
