@@ -1,4 +1,5 @@
-"""What every benchmark shares: a process pool with a progress bar, and the report header."""
+"""What every benchmark shares: a process pool with a progress bar, a process tree's pids, and
+the report header."""
 
 from __future__ import annotations
 
@@ -93,3 +94,31 @@ def quality_benchmark_main(module: str, doc: str, path_help: str, output: str, e
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")
     return 0
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process descended from it (read from /proc: a parent's children)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack += children.get(current, [])
+    return found
+
+
+def proc_bytes(pid: int, name: str, field: str) -> int | None:
+    """A kB figure of ``/proc/<pid>/<name>`` (``field``: ``VmRSS:``, ``Pss:``) in bytes, or None."""
+    try:
+        with open(f"/proc/{pid}/{name}", encoding="utf-8") as handle:
+            return next(int(line.split()[1]) * 1024 for line in handle if line.startswith(field))
+    except (OSError, StopIteration):
+        return None

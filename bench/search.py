@@ -23,7 +23,6 @@ import gzip
 import hashlib
 import html
 import json
-import os
 import re
 import shutil
 import socket
@@ -46,7 +45,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bench.common import header
+from bench.common import header, proc_bytes, process_tree
 from crawler.catalog.schema import catalog_path, connect
 from crawler.catalog.search import search
 from crawler.catalog.store import Catalog
@@ -535,25 +534,7 @@ SERVE_COMMAND = PROJECT / "crawler" / "commands" / "serve.py"
 
 def tree_vmrss(pid: int) -> int:
     """VmRSS of a process and of all its descendants, in bytes."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        stack += children.get(current, [])
-        try:
-            with open(f"/proc/{current}/status", encoding="utf-8") as handle:
-                total += next(int(line.split()[1]) * 1024 for line in handle if line.startswith("VmRSS:"))
-        except (OSError, StopIteration):
-            continue
-    return total
+    return sum(proc_bytes(p, "status", "VmRSS:") or 0 for p in process_tree(pid))
 
 
 def free_port() -> int:

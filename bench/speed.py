@@ -38,7 +38,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bench.common import header
+from bench.common import header, proc_bytes, process_tree
 
 PROJECT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -155,28 +155,10 @@ def tree_rss(pid: int) -> int:
     pages; summing plain RSS would count those pages once per worker. PSS charges each
     shared page to its sharers in proportion, so the sum is the memory the tree really holds
     (RSS where PSS is not available)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(entry))
-            except (OSError, ValueError, IndexError):
-                continue
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        stack += children.get(current, [])
-        try:
-            with open(f"/proc/{current}/smaps_rollup", encoding="utf-8") as handle:
-                total += next(int(line.split()[1]) * 1024 for line in handle if line.startswith("Pss:"))
-        except (OSError, StopIteration):
-            try:
-                with open(f"/proc/{current}/status", encoding="utf-8") as handle:
-                    total += next(int(line.split()[1]) * 1024 for line in handle if line.startswith("VmRSS:"))
-            except (OSError, StopIteration):
-                continue
+    total = 0
+    for current in process_tree(pid):
+        pss = proc_bytes(current, "smaps_rollup", "Pss:")
+        total += pss if pss is not None else proc_bytes(current, "status", "VmRSS:") or 0
     return total
 
 

@@ -23,6 +23,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.support.moscowtimes_site import expected_items, moscowtimes_site, spider_args
+from tests.support.network import free_port
 from tests.support.run import ENV, PROJECT, scrapy
 from tests.support.warcs import records, warc_files
 
@@ -36,12 +37,6 @@ SAMPLE_ARTICLES = [
     "https://www.themoscowtimes.com/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242",
     "https://www.themoscowtimes.com/2025/03/14/why-the-military-hotline-still-matters-a90011",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:

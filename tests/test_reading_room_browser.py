@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from tests.support.network import free_port
 from tests.support.run import ENV, PROJECT, command
 from tests.support.two_runs import NEW_SENTENCE, OLD_SENTENCE, two_runs
 from tests.test_replaywebpage import CHROMIUM, CHROMIUM_ARGS
@@ -24,12 +25,6 @@ pytestmark = pytest.mark.slow  # crawls twice, serves, drives a browser
 
 IMAGES = PROJECT / "docs" / "images"
 EDITED_TITLE = "Russia, U.S. Army Chiefs Hold Rare Call Amid Ukraine Escalation"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
