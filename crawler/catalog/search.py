@@ -21,7 +21,7 @@ _SPACES = re.compile(r"\s+")
 #: Words of text a snippet shows around its first match.
 SNIPPET_WORDS = 32
 #: Facets of a search and the column each counts.
-FACETS = {"outlet": "a.outlet", "language": "a.language", "month": "a.month", "author": "au.author"}
+FACETS = ("outlet", "language", "month", "author")
 _RANK = "bm25(article_fts, {title}, {subtitle}, {body})".format(**WEIGHTS)
 
 
@@ -196,7 +196,8 @@ def search(
     base, params = _base(filters)
     args = [parsed.match, *params]
     try:
-        rows, total = _ranked(conn, parsed, base, args, limit, offset)
+        # With facets, their pass over the matches counts them too: no count query of its own.
+        rows, total = _ranked(conn, base, args, limit, offset, count=not facets)
     except sqlite3.OperationalError as exc:
         if "fts5" not in str(exc):
             raise
@@ -223,14 +224,15 @@ def search(
         )
         for row in rows
     ]
-    found = Results(parsed, total, results)
-    if facets and total:
-        found.facets, found.timeline = facet_counts(conn, parsed, filters)
+    found = Results(parsed, total or 0, results)
+    if facets and (rows or offset):
+        found.facets, found.timeline, found.total = facet_counts(conn, parsed, filters)
     return found
 
 
-def _ranked(conn, parsed: ParsedQuery, base: str, args: list[Any], limit: int, offset: int):
-    """The page of matches, best first, with each one's latest text; and how many match in all.
+def _ranked(conn, base: str, args: list[Any], limit: int, offset: int, count: bool = True):
+    """The page of matches, best first, with each one's latest text; and how many match in all
+    (None when ``count`` is off and the page does not tell).
 
     The ranking sorts ids and scores only; the texts are read for the page's rows alone."""
     rows = conn.execute(
@@ -241,18 +243,18 @@ def _ranked(conn, parsed: ParsedQuery, base: str, args: list[Any], limit: int, o
         [*args, limit, offset],
     ).fetchall()
     if offset == 0 and len(rows) < limit:
-        total = len(rows)  # all of them are on this page
-    else:
-        total = conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
-    return rows, total
+        return rows, len(rows)  # all of them are on this page
+    if not count:
+        return rows, None
+    return rows, conn.execute(f"SELECT count(*){base}", args).fetchone()[0] if (rows or offset) else 0
 
 
 def facet_counts(
     conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, top: int = 12
-) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]]]:
-    """For each facet, its most frequent values among the matches with their counts; and the
-    matches per month, every month from the first to the last (for the chart). Two passes over
-    the matches: their articles' columns, and their authors."""
+) -> tuple[dict[str, list[tuple[str, int]]], list[tuple[str, int]], int]:
+    """For each facet, its most frequent values among the matches with their counts; the matches
+    per month, every month from the first to the last (for the chart); and how many match. Two
+    passes over the matches: their articles' columns, and their authors."""
     base, params = _base(filters)
     counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     for outlet, language, month in conn.execute(f"SELECT a.outlet, a.language, a.month{base}", [parsed.match, *params]):
@@ -264,7 +266,7 @@ def facet_counts(
     base, params = _base(filters, with_author=True)
     counters["author"].update(row[0] for row in conn.execute(f"SELECT au.author{base}", [parsed.match, *params]))
     facets = {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top] for name, c in counters.items()}
-    return facets, fill_months(sorted(counters["month"].items()))
+    return facets, fill_months(sorted(counters["month"].items())), sum(counters["outlet"].values())
 
 
 def fill_months(series: list[tuple[str, int]], most: int = 600) -> list[tuple[str, int]]:

@@ -100,11 +100,8 @@ async def article_text(datasette, request):
     number = request.url_vars.get("n")
 
     def find(conn):
-        sql = "SELECT text_file FROM revisions WHERE article_id = ? ORDER BY captured, id"
-        files = [row[0] for row in conn.execute(sql, (_article_id(request),))]
-        if not files or (number and not 0 < int(number) <= len(files)):
-            return None
-        return files[int(number) - 1] if number else files[-1]
+        row = pages.revision(conn, _article_id(request), int(number) if number else None, "text_file")
+        return row["text_file"] if row is not None else None
 
     path = text_file(archive_dir, await _run(datasette, find))
     if path is None:
@@ -119,13 +116,11 @@ async def article_record(datasette, request):
     number = int(request.url_vars["n"])
 
     def find(conn):
-        sql = "SELECT warc_file, warc_offset, warc_record_id FROM revisions WHERE article_id = ? ORDER BY captured, id"
-        rows = conn.execute(sql, (_article_id(request),)).fetchall()
-        if not 0 < number <= len(rows):
+        row = pages.revision(conn, _article_id(request), number, "warc_file, warc_offset, warc_record_id")
+        if row is None or row["warc_offset"] is None:
             return None
-        name, offset, record_id = rows[number - 1]
-        path = warc_path(conn, archive_dir, name)
-        return (path, offset, record_id) if path is not None and offset is not None else None
+        path = warc_path(conn, archive_dir, row["warc_file"])
+        return (path, row["warc_offset"], row["warc_record_id"]) if path is not None else None
 
     found = await _run(datasette, find)
     data = warc_record_bytes(*found) if found else None

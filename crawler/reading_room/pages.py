@@ -32,6 +32,20 @@ def _rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[sqlite3.
     return conn.execute(sql, params).fetchall()
 
 
+def revisions_of(conn: sqlite3.Connection, article_id: int, columns: str = "*") -> list[sqlite3.Row]:
+    """An article's revisions, numbered as the reading room numbers them: in the order of their
+    first captures (``columns``: the module's own column lists, never a request's)."""
+    return _rows(conn, f"SELECT {columns} FROM revisions WHERE article_id = ? ORDER BY captured, id", (article_id,))
+
+
+def revision(conn: sqlite3.Connection, article_id: int, number: int | None, columns: str) -> sqlite3.Row | None:
+    """Revision ``number`` of an article (1: the first; None: the latest), or None if it has none."""
+    rows = revisions_of(conn, article_id, columns)
+    if not rows or (number is not None and not 0 < number <= len(rows)):
+        return None
+    return rows[-1] if number is None else rows[number - 1]
+
+
 def replay_url(template: str, captured: str | None, url: str) -> str | None:
     """The replay of the capture of ``url`` made at ``captured`` (a WARC-Date), by ``template``."""
     if not template or not captured:
@@ -91,10 +105,7 @@ def article_page(conn: sqlite3.Connection, article_id: int, replay_template: str
     article = dict(rows[0])
     for key in ("authors", "organizations", "tags"):
         article[key] = json.loads(article[key] or "[]")
-    revisions = [
-        dict(r)
-        for r in _rows(conn, "SELECT * FROM revisions WHERE article_id = ? ORDER BY captured, id", (article_id,))
-    ]
+    revisions = [dict(r) for r in revisions_of(conn, article_id)]
     previous = None
     for number, revision in enumerate(revisions, 1):
         revision["number"] = number
