@@ -33,6 +33,7 @@ from bench.common import header
 from crawler.stories import clustering
 from crawler.stories.clustering import StoryFinder
 from crawler.stories.copies import SHINGLE, CopyFinder, shingle_hashes, signature
+from crawler.stories.store import place
 from crawler.stories.texts import copy_words
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,19 +164,15 @@ def cost_benchmark(docs, sizes: list[int], probe: int = 500) -> list[tuple[int, 
     span = 6 * 365 * 86400
     total = max(sizes) + probe
     results = []
-    placed = 0
-    timed_from = {s: None for s in sizes}
+    timed_from = set(sizes)
     t0 = 0.0
     for n in range(total):
         _, title, body = docs[n % len(docs)]
         if n in timed_from:
             t0 = time.perf_counter()
         when = start + span * n / total
-        finder.add(n, title, body, "en", when)
-        finder.closed.clear()  # what StoryIndex does once it has written them out
-        minhash, size = signature(copy_words(title, body))
-        copies.add(n, minhash, size)
-        placed += 1
+        place(finder, copies, n, title, body, "en", when)  # what StoryIndex.update does for each article
+        finder.closed.clear()  # ... and, once it has written them out, with the stories closed meanwhile
         for s in sizes:
             if n == s + probe - 1:
                 results.append((s, (time.perf_counter() - t0) / probe * 1000, len(finder.stories), rss_mb()))

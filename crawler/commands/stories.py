@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from crawler.catalog.schema import CatalogError, catalog_path, connect
 from crawler.spiders.arguments import parse_day
+from crawler.stories.queries import copies_among
 from crawler.tool_command import ArchiveToolCommand
 
 
@@ -42,12 +43,7 @@ def story_rows(conn, since: str | None, outlet: str | None, min_articles: int) -
             " FROM articles WHERE story_id = ? ORDER BY published, id",
             (story["id"],),
         ).fetchall()
-        ids = [a["id"] for a in articles]
-        marks = ",".join("?" * len(ids))
-        pairs = conn.execute(
-            f"SELECT article_id, copy_id, containment FROM copies WHERE article_id IN ({marks}) AND copy_id IN ({marks})",
-            ids + ids,
-        ).fetchall()
+        pairs = copies_among(conn, [a["id"] for a in articles])
         url = {a["id"]: a["url"] for a in articles}
         found.append(
             {

@@ -18,6 +18,7 @@ from crawler.catalog.search import FACETS, Filters, highlight, search
 from crawler.reading_room.charts import bar_chart
 from crawler.reading_room.diffs import revision_diff
 from crawler.reading_room.sentences import only_here
+from crawler.stories.queries import copies_among
 
 #: Results per search page.
 PAGE_SIZE = 20
@@ -246,13 +247,7 @@ def story_page(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None
             (story_id,),
         )
     ]
-    ids = [a["id"] for a in articles]
-    marks = ",".join("?" * len(ids))
-    copies = _rows(
-        conn,
-        f"SELECT article_id, copy_id, containment FROM copies WHERE article_id IN ({marks}) AND copy_id IN ({marks})",
-        ids + ids,
-    )
+    copies = copies_among(conn, [a["id"] for a in articles])
     copy_of: dict[int, list[tuple[int, float]]] = {}
     for pair in copies:
         copy_of.setdefault(pair["article_id"], []).append((pair["copy_id"], pair["containment"]))

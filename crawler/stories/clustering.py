@@ -152,7 +152,6 @@ class StoryFinder:
     def __init__(self, window_days: float = WINDOW_DAYS, sigmas: float = SIGMAS, floor: float = FLOOR, seed: int = 0):
         self.vocabulary = Vocabulary()
         self.stories: dict[int, Story] = {}
-        self.story_of: dict[int, int] = {}
         self.window = window_days * 86400
         self.sigmas = sigmas
         self.floor = floor
@@ -229,7 +228,6 @@ class StoryFinder:
         story.add(article)
         for term in story.index_terms():
             self.index[term].add(story.id)
-        self.story_of[article.key] = story.id
         self._remember(article)
         if article.time is not None:
             self._close_before(article.time - 2 * self.window)

@@ -25,15 +25,15 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.catalog.schema import connect
-from crawler.stories.clustering import WINDOW_DAYS, StoryFinder
-from crawler.stories.copies import MAX_LISTED, CopyFinder, signature
+from crawler.stories.clustering import WINDOW_DAYS, Placement, StoryFinder
+from crawler.stories.copies import MAX_LISTED, Copy, CopyFinder, signature
 from crawler.stories.features import cosine
 from crawler.stories.texts import copy_words
 
 logger = logging.getLogger(__name__)
 
 #: Bumped when the finders change: a state of another version is rebuilt.
-STATE_VERSION = 1
+STATE_VERSION = 2
 STATE_NAME = "stories.pickle"
 
 
@@ -44,6 +44,21 @@ def posix_time(day_or_date: str | None) -> float | None:
         return datetime.fromisoformat(day_or_date.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def place(
+    finder: StoryFinder,
+    copy_finder: CopyFinder,
+    key: int,
+    title: str | None,
+    text: str,
+    language: str | None,
+    when: float | None,
+) -> tuple[Placement, list[Copy]]:
+    """One article through both finders: its story, and its copies among the texts before it."""
+    placement = finder.add(key, title, text, language, when)
+    minhash, size = signature(copy_words(title, text))
+    return placement, copy_finder.add(key, minhash, size)
 
 
 @dataclass
@@ -68,12 +83,13 @@ class StoryIndex:
     def close(self) -> None:
         self.conn.close()
 
-    def _load(self) -> tuple[StoryFinder, CopyFinder, int]:
+    def _load(self) -> tuple[StoryFinder, CopyFinder]:
         try:
             with open(self.state_path, "rb") as stream:
-                version, stories, copies, last = pickle.load(stream)
+                version, *state = pickle.load(stream)
             if version == STATE_VERSION:
-                return stories, copies, last
+                stories, copies = state
+                return stories, copies
             logger.info("Stories: state %s is of another version; rebuilding", self.state_path)
         except FileNotFoundError:
             pass
@@ -83,12 +99,12 @@ class StoryIndex:
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("DELETE FROM copies")
         self.conn.commit()
-        return StoryFinder(window_days=self.window_days), CopyFinder(), 0
+        return StoryFinder(window_days=self.window_days), CopyFinder()
 
-    def _save(self, stories: StoryFinder, copies: CopyFinder, last: int) -> None:
+    def _save(self, stories: StoryFinder, copies: CopyFinder) -> None:
         partial = self.state_path.with_name(self.state_path.name + ".part")
         with open(partial, "wb") as stream:
-            pickle.dump((STATE_VERSION, stories, copies, last), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((STATE_VERSION, stories, copies), stream, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(self.state_path)
 
     def rebuild(self, progress=None) -> Updated:
@@ -98,21 +114,20 @@ class StoryIndex:
     def update(self, progress=None) -> Updated:
         """Place every article no story holds yet; ``progress(n)`` is called as they go."""
         started = time.monotonic()
-        finder, copy_finder, last = self._load()
+        finder, copy_finder = self._load()
         rows = self.conn.execute(
             "SELECT a.id, a.title, a.language, coalesce(a.published, a.first_captured) AS day, r.text"
             " FROM articles a JOIN revisions r ON r.id = a.latest_revision WHERE a.story_id IS NULL"
-            " ORDER BY coalesce(a.published, a.first_captured), a.id"
         )
         touched: set[int] = set()
         placed = new = pairs = 0
         # In order of publication in time, not as the dates are written (offsets differ).
-        waiting = sorted(rows.fetchall(), key=lambda row: (posix_time(row[3]) or 0.0, row[0]))
-        for article_id, title, language, day, text in waiting:
-            features = finder.features(article_id, title, text or "", language, posix_time(day))
-            placement = finder.place(features)
-            minhash, size = signature(copy_words(title, text or ""))
-            found = copy_finder.add(article_id, minhash, size)
+        waiting = sorted(
+            ((posix_time(day), article_id, title, language, text) for article_id, title, language, day, text in rows),
+            key=lambda row: (row[0] or 0.0, row[1]),
+        )
+        for when, article_id, title, language, text in waiting:
+            placement, found = place(finder, copy_finder, article_id, title, text or "", language, when)
             self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (placement.story, article_id))
             for copy in found[:MAX_LISTED]:
                 low, high = sorted((article_id, copy.key))
@@ -124,14 +139,13 @@ class StoryIndex:
             touched.add(placement.story)
             placed += 1
             new += placement.new
-            last = max(last, article_id)
             if progress is not None:
                 progress(1)
         self._write_stories(finder, touched)
         finder.closed.clear()
         self.conn.commit()
         if placed:
-            self._save(finder, copy_finder, last)
+            self._save(finder, copy_finder)
         return Updated(placed, new, pairs, time.monotonic() - started)
 
     def _write_stories(self, finder: StoryFinder, touched: set[int]) -> None:
