@@ -18,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.catalog.schema import CatalogError, catalog_path
 from crawler.catalog.store import Catalog
-from crawler.output.naming import contained_path, hashed_relative_path, url_relative_path
+from crawler.output.naming import contained_path, text_name_candidates
 from crawler.output.pipeline import text_file_written
 from crawler.output.text_files import front_matter_url
 from crawler.refs import WarcRef
@@ -74,11 +74,10 @@ class CatalogPipeline:
 
     def existing_text_file(self, url: str) -> str | None:
         """The text file an earlier crawl wrote for ``url`` (``scrapy index`` writes none): its
-        first revision's, under the name the URL gets, if its front matter names this URL."""
-        spider = self.crawler.spider
-        root = self.archive_dir / "text" / spider.name
-        with_host = bool(getattr(spider, "text_names_with_host", False))
-        for relative in (url_relative_path(url, with_host=with_host), hashed_relative_path(url, with_host=with_host)):
+        first revision's, under any name the URL's text may have (``scrapy history``'s lookup),
+        if its front matter names this URL."""
+        root = self.archive_dir / "text" / self.crawler.spider.name
+        for relative in text_name_candidates(url):
             try:
                 path = contained_path(root, relative)
             except ValueError:
