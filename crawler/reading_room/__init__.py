@@ -56,16 +56,20 @@ async def home(datasette, request):
     return await _html(datasette, request, "archive_home.html", context)
 
 
-async def search_view(datasette, request):
+async def _search(datasette, request) -> dict:
+    """The search page's content for the request's query string (the page and its JSON share it)."""
     args = {key: request.args.get(key) or "" for key in request.args}
-    context = await _run(datasette, lambda conn: pages.search_page(conn, args))
+    return await _run(datasette, lambda conn: pages.search_page(conn, args))
+
+
+async def search_view(datasette, request):
+    context = await _search(datasette, request)
     status = 400 if context["error"] else 200
     return await _html(datasette, request, "archive_search.html", context, status=status)
 
 
 async def search_json(datasette, request):
-    args = {key: request.args.get(key) or "" for key in request.args}
-    context = await _run(datasette, lambda conn: pages.search_page(conn, args))
+    context = await _search(datasette, request)
     if context["error"]:
         return Response.json({"ok": False, "error": context["error"]}, status=400)
     found = context["found"]
