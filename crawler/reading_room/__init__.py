@@ -56,10 +56,11 @@ async def home(datasette, request):
     return await _html(datasette, request, "archive_home.html", context)
 
 
-async def _search(datasette, request) -> dict:
+async def _search(datasette, request) -> dict[str, Any]:
     """The search page's content for the request's query string (the page and its JSON share it)."""
     args = {key: request.args.get(key) or "" for key in request.args}
-    return await _run(datasette, lambda conn: pages.search_page(conn, args))
+    context: dict[str, Any] = await _run(datasette, lambda conn: pages.search_page(conn, args))
+    return context
 
 
 async def search_view(datasette, request):
