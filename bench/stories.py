@@ -25,12 +25,13 @@ import random
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from bench.common import header
-from crawler.stories import clustering
+from crawler.stories import clustering, features
 from crawler.stories.clustering import StoryFinder
 from crawler.stories.copies import SHINGLE, CopyFinder, shingle_hashes, signature
 from crawler.stories.store import place
@@ -73,10 +74,24 @@ def bcubed(truth: list[str], predicted: list[int]) -> tuple[float, float, float]
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
-def cluster(docs, names: bool, fixed: float | None = None) -> tuple[float, float, float]:
+#: How the eleven topics of five articles or fewer (the set authors' noise) are scored.
+READINGS = {
+    "noise": "left out of the score (they are still clustered, and may join any story)",
+    "singletons": "each of their articles a story of its own",
+    "topics": "each a topic like the others",
+}
+
+
+def cluster(docs, names: bool, fixed: float | None = None) -> dict[str, tuple[float, float, float]]:
+    """B-cubed (precision, recall, F1) by reading of the noise topics, averaged over arrival orders."""
     sizes = Counter(label for label, _, _ in docs)
-    truth = [label if sizes[label] > 5 else f"noise-{i}" for i, (label, _, _) in enumerate(docs)]
-    scores = []
+    labels = [label for label, _, _ in docs]
+    scored = [i for i, label in enumerate(labels) if sizes[label] > 5]
+    truth = {
+        "singletons": [label if sizes[label] > 5 else f"noise-{i}" for i, label in enumerate(labels)],
+        "topics": labels,
+    }
+    scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for seed in range(ORDERS):
         order = list(range(len(docs)))
         random.Random(seed).shuffle(order)
@@ -90,8 +105,13 @@ def cluster(docs, names: bool, fixed: float | None = None) -> tuple[float, float
             if not names:
                 features.names = {}
             predicted[i] = finder.place(features).story
-        scores.append(bcubed(truth, predicted))
-    return tuple(sum(s[k] for s in scores) / len(scores) for k in range(3))  # type: ignore[return-value]
+        scores["noise"].append(bcubed([labels[i] for i in scored], [predicted[i] for i in scored]))
+        for reading, wanted in truth.items():
+            scores[reading].append(bcubed(wanted, predicted))
+    return {
+        reading: tuple(sum(s[k] for s in runs) / len(runs) for k in range(3))  # type: ignore[misc]
+        for reading, runs in scores.items()
+    }
 
 
 def renderings(title: str, text: str, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -159,7 +179,8 @@ def rss_mb() -> float:
 
 def cost_benchmark(docs, sizes: list[int], probe: int = 500) -> list[tuple[int, float, float, float]]:
     """(articles placed before, ms an article for the next ``probe``, stories open, peak MB)."""
-    finder, copies = StoryFinder(), CopyFinder()
+    folder = tempfile.TemporaryDirectory(prefix="bench-stories-")
+    finder, copies = StoryFinder(), CopyFinder(Path(folder.name) / "copies.sqlite3")
     start = time.mktime((2019, 1, 1, 0, 0, 0, 0, 0, 0))
     span = 6 * 365 * 86400
     total = max(sizes) + probe
@@ -177,7 +198,10 @@ def cost_benchmark(docs, sizes: list[int], probe: int = 500) -> list[tuple[int, 
             if n == s + probe - 1:
                 results.append((s, (time.perf_counter() - t0) / probe * 1000, len(finder.stories), rss_mb()))
         if n % 5000 == 0:
+            copies.commit()  # as each crawl's update does
             print(f"stories cost: {n:,}/{total:,} articles", file=sys.stderr, flush=True)
+    copies.close()
+    folder.cleanup()
     return results
 
 
@@ -193,30 +217,41 @@ def main(argv=None) -> int:
     docs = wikiref(corpus)
     print("bench.stories: clustering WikiRef220", file=sys.stderr)
     ours, baseline = cluster(docs, names=True), cluster(docs, names=False)
-    sweep = {bar: (cluster(docs, True, bar)[2], cluster(docs, False, bar)[2]) for bar in (0.1, 0.15, 0.2, 0.25, 0.3)}
+    sweep = {
+        bar: (cluster(docs, True, bar)["noise"][2], cluster(docs, False, bar)["noise"][2])
+        for bar in (0.1, 0.15, 0.2, 0.25, 0.3)
+    }
     print("bench.stories: copies", file=sys.stderr)
     found = copies_benchmark(docs)
     sizes = [int(s) for s in args.sizes.split(",")]
     cost = cost_benchmark(docs, sizes)
     lines = header("Stories and copies", "python -m bench.stories")
-    met = ours[2] >= 0.92
     lines += [
         "## Stories: WikiRef220, B-cubed",
         "",
-        f"220 articles, 16 topics; the 11 topics of 5 articles or fewer counted as noise (each of their articles"
-        f" its own story); mean of {ORDERS} arrival orders (the set has no dates, so no time window applies).",
+        f"220 articles, 16 topics; mean of {ORDERS} arrival orders (the set has no dates, so no time window applies)."
+        " The eleven topics of five articles or fewer are noise to the set's authors; the corpus README leaves"
+        " open whether they count as noise or as singletons, so all three readings are shown. Every article"
+        " is clustered in each; only the scoring differs.",
         f"The threshold rule: an article joins its closest story when the similarity stands {clustering.SIGMAS:g}"
         f" standard deviations above its mean similarity to a sample of {clustering.SAMPLE} earlier articles"
-        f" (and at least {clustering.FLOOR:g}); the same rule for the baseline.",
+        f" (and at least {clustering.FLOOR:g}); terms of more than {features.COMMON_SHARE:.0%} of the articles"
+        " seen are left out; the same rules for the baseline.",
         "",
-        "| | precision | recall | F1 |",
+        "| the small topics | story finder (words + names): P / R / **F1** | baseline, TF-IDF centroid (words only):"
+        " P / R / F1 | target F1 ≥ 0.92 |",
         "|---|---|---|---|",
-        f"| story finder (words + names) | {ours[0]:.3f} | {ours[1]:.3f} | **{ours[2]:.3f}** |",
-        f"| baseline: online TF-IDF centroid (words only) | {baseline[0]:.3f} | {baseline[1]:.3f} | {baseline[2]:.3f} |",
+    ]
+    for reading, meaning in READINGS.items():
+        (p, r, f), (bp, br, bf) = ours[reading], baseline[reading]
+        lines.append(
+            f"| {reading}: {meaning} | {p:.3f} / {r:.3f} / **{f:.3f}** | {bp:.3f} / {br:.3f} / {bf:.3f} |"
+            f" {'met' if f >= 0.92 else 'not met'} |"
+        )
+    lines += [
         "",
-        f"Target B-cubed F1 ≥ 0.92: **{'met' if met else 'not met'}**.",
-        "",
-        "For reference only (not used to choose anything): F1 with a fixed cosine threshold instead of the rule.",
+        "For reference only (not used to choose anything): F1 (small topics as noise) with a fixed cosine"
+        " threshold instead of the rule.",
         "",
         "| fixed threshold | words + names | words only |",
         "|---|---|---|",
@@ -254,9 +289,10 @@ def main(argv=None) -> int:
             f"Time flat within 2×: **{'met' if growth <= 2 else 'not met'}** ({growth:.2f}× from the first size to"
             f" the last). Memory flat within 2×: **{'met' if memory <= 2 else 'not met'}** ({memory:.2f}×).",
             "",
-            "The copy finder keeps every text's MinHash (128 64-bit values, as datasketch objects) and its LSH"
-            " buckets in memory, so memory grows with the archive; the time grows with the copies of one text that"
-            " share one bucket (every text here has about 450).",
+            "The copy finder's MinHash signatures and LSH buckets are in SQLite on disk (copies.sqlite3), the story"
+            " finder keeps the stories of one time window and a fixed sample, so memory does not grow with the"
+            " archive; the time grows with the copies of one text that share its buckets (every text here has"
+            " about 450 by the end, the candidates checked are capped at 500).",
         ]
     OUTPUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"bench.stories: wrote {OUTPUT}", file=sys.stderr)

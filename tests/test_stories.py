@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,44 @@ def test_a_russian_and_a_ukrainian_report_of_the_call_are_one_story(tmp_path):
     index.close()
     (story,) = stories_of(path)
     assert {a["language"] for a in story["articles"]} == {"ru", "uk"}
+
+
+def test_terms_of_most_articles_say_nothing_about_the_story():
+    from crawler.stories.features import COMMON_AFTER, Vocabulary, word_counts
+
+    vocabulary = Vocabulary()
+    for n in range(COMMON_AFTER):
+        vocabulary.add({"words": word_counts(None, f"The ministry said topic{n} mattered.", "en"), "names": Counter()})
+    weights = vocabulary.weigh("words", word_counts(None, "The ministry said the Gerasimov call mattered.", "en"))
+    assert "the" not in weights and "say" not in weights  # in every article seen
+    assert {"gerasimov", "call"} <= set(weights)
+
+
+def test_the_copy_index_is_on_disk_and_survives_a_new_process(tmp_path):
+    base = next(i for i in expected("moscowtimes") if i["url"] == SEED_000)
+    finder = CopyFinder(tmp_path / "copies.sqlite3")
+    finder.add(7, *signature(copy_words(base["title"], base["text"])))
+    finder.commit()
+    finder.close()
+    again = CopyFinder(tmp_path / "copies.sqlite3")
+    print_text = (FIXTURES / "seeds" / "003_8eab4ec967ae40eb.txt").read_text(encoding="utf-8")
+    assert [c.key for c in again.add(8, *signature(copy_words(None, print_text)))] == [7]
+    again.remove(7)
+    assert again.find(*signature(copy_words(None, print_text)), exclude=8) == [] and len(again) == 1
+    again.close()
+
+
+def test_a_lost_or_foreign_copy_index_rebuilds_both_finders(tmp_path):
+    path = build(tmp_path, seed_items())
+    index = StoryIndex(path)
+    index.update()
+    index.close()
+    first = sorted(sorted(a["url"] for a in s["articles"]) for s in stories_of(path))
+    copies = connect(path, readonly=True).execute("SELECT count(*) FROM copies").fetchone()[0]
+    assert copies == 1
+    (path.parent / "copies.sqlite3").unlink()  # lost: the stories' pickle alone must not be trusted
+    index = StoryIndex(path)
+    assert index.update().articles == 5
+    index.close()
+    assert sorted(sorted(a["url"] for a in s["articles"]) for s in stories_of(path)) == first
+    assert connect(path, readonly=True).execute("SELECT count(*) FROM copies").fetchone()[0] == 1

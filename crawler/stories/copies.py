@@ -7,12 +7,22 @@ those whose estimated *containment* (the share of the shorter text's shingles th
 has) is at least ``COPY_CONTAINMENT``: a copy with boilerplate or a headline added is still one
 text, two articles on one event quoting the same sentence are not. The cost of one addition is
 one MinHash (``NUM_PERM`` hashes of each shingle) and one LSH lookup, whatever the archive's size.
+
+The index lives in SQLite, not in memory, so that memory stays flat as the archive grows: each
+text's signature (``NUM_PERM`` 32-bit values, 512 bytes) and its LSH buckets (datasketch's
+banding for ``CANDIDATE_JACCARD``: ``BANDS`` bands of ``ROWS`` values, each band one 64-bit
+bucket key) are rows of ``ARCHIVE_DIR/copies.sqlite3``; a lookup is ``BANDS`` B-tree probes.
+datasketch computes the MinHash and chooses the banding; SQLite only keeps the buckets, as
+datasketch's own Redis and Cassandra storages would.
 """
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -39,6 +49,10 @@ MAX_LISTED = 50
 MAX_CANDIDATES = 500
 
 _SEED = 1
+#: datasketch's banding for the candidate threshold (37 bands of 3 values for 0.3 and 128).
+_BANDING = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+BANDS, ROWS = _BANDING.b, _BANDING.r
+del _BANDING
 
 
 def shingle_hashes(words: list[str]) -> np.ndarray:
@@ -80,27 +94,73 @@ class Copy:
     containment: float
 
 
-class CopyFinder:
-    """The LSH index of every text added, by key (the catalogue's article id)."""
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS signatures (key INTEGER PRIMARY KEY, size INTEGER NOT NULL, signature BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS buckets (bucket INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (bucket, key))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT);
+"""
 
-    def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
-        self.signatures: dict[int, tuple[MinHash, int]] = {}
+
+def bucket_keys(values: np.ndarray) -> list[int]:
+    """The text's LSH buckets: one signed 64-bit key per band (the band's number and values hashed)."""
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(band.to_bytes(2, "little") + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+class CopyFinder:
+    """The LSH index of every text added, by key (the catalogue's article id), in SQLite at
+    ``path`` (in memory when None). ``commit`` makes what was added durable."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else None
+        self.conn = sqlite3.connect(str(path) if path else ":memory:")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def commit(self) -> None:
+        self.conn.commit()
 
     def __len__(self) -> int:
-        return len(self.signatures)
+        return int(self.conn.execute("SELECT count(*) FROM signatures").fetchone()[0])
+
+    def info(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM info WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_info(self, name: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO info (name, value) VALUES (?, ?)", (name, value))
+
+    def clear(self) -> None:
+        self.conn.executescript("DELETE FROM signatures; DELETE FROM buckets; DELETE FROM info;")
+
+    @staticmethod
+    def _values(minhash: MinHash) -> np.ndarray:
+        values: np.ndarray = minhash.hashvalues.astype(np.uint32)  # datasketch's values are below 2**32
+        return values
 
     def find(self, minhash: MinHash, size: int, exclude: int | None = None) -> list[Copy]:
         if size < MIN_SHINGLES:
             return []
+        values = self._values(minhash)
+        keys = bucket_keys(values)
+        rows = self.conn.execute(
+            f"SELECT s.key, s.size, s.signature FROM signatures s WHERE s.key IN"
+            f" (SELECT DISTINCT key FROM buckets WHERE bucket IN ({','.join('?' * len(keys))}) LIMIT ?)",
+            (*keys, MAX_CANDIDATES + 1),
+        )
         found = []
-        for n, key in enumerate(self.lsh.query(minhash)):
-            if n >= MAX_CANDIDATES:
-                break
+        for key, other_size, blob in rows:
             if key == exclude:
                 continue
-            other, other_size = self.signatures[key]
-            share = containment(minhash.jaccard(other), size, other_size)
+            jaccard = float(np.mean(np.frombuffer(blob, dtype=np.uint32) == values))
+            share = containment(jaccard, size, other_size)
             if share >= COPY_CONTAINMENT:
                 found.append(Copy(key, round(share, 3)))
         found.sort(key=lambda c: (-c.containment, c.key))
@@ -108,16 +168,22 @@ class CopyFinder:
 
     def add(self, key: int, minhash: MinHash, size: int) -> list[Copy]:
         """Index the text ``key`` and return its copies among those added before."""
-        if key in self.signatures:
-            self.remove(key)
+        self.remove(key)
         copies = self.find(minhash, size, exclude=key)
+        values = self._values(minhash)
+        self.conn.execute(
+            "INSERT INTO signatures (key, size, signature) VALUES (?, ?, ?)", (key, size, values.tobytes())
+        )
         if size >= MIN_SHINGLES:
-            self.lsh.insert(key, minhash)
-        self.signatures[key] = (minhash, size)
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO buckets (bucket, key) VALUES (?, ?)", [(b, key) for b in bucket_keys(values)]
+            )
         return copies
 
     def remove(self, key: int) -> None:
-        if key in self.signatures:
-            if key in self.lsh:
-                self.lsh.remove(key)
-            del self.signatures[key]
+        row = self.conn.execute("SELECT signature FROM signatures WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return
+        buckets = bucket_keys(np.frombuffer(row[0], dtype=np.uint32))
+        self.conn.executemany("DELETE FROM buckets WHERE bucket = ? AND key = ?", [(b, key) for b in buckets])
+        self.conn.execute("DELETE FROM signatures WHERE key = ?", (key,))

@@ -8,7 +8,8 @@
   Russian or Ukrainian report meet an English one.
 
 Weights are TF-IDF with the document frequencies the finder has seen so far (``Vocabulary``),
-each vector scaled to length 1, so similarities are cosines in [0, 1].
+the terms of more than half the articles left out (stop words, found from the archive rather than
+listed per language), each vector scaled to length 1, so similarities are cosines in [0, 1].
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from crawler.stories.texts import names, plain_text
 TITLE_WEIGHT = 3
 #: Terms of a vector kept (the heaviest): enough to describe a story, a bound on cost.
 MAX_TERMS = 300
+#: A term found in more than this share of the articles seen says nothing about which story an
+#: article tells (the, have, say: the corpus's own stop words, in any language); left out once
+#: ``COMMON_AFTER`` articles are seen (before, a share means little).
+COMMON_SHARE, COMMON_AFTER = 0.5, 20
 
 
 def word_counts(title: str | None, text: str, lang: str | None) -> Counter[str]:
@@ -56,7 +61,12 @@ class Vocabulary:
         return math.log((self.documents + 1) / (self.frequency[kind][term] + 1)) + 1.0
 
     def weigh(self, kind: str, counts: Counter[str]) -> dict[str, float]:
-        """TF-IDF of ``counts`` (sublinear TF), the ``MAX_TERMS`` heaviest, scaled to length 1."""
+        """TF-IDF of ``counts`` (sublinear TF) without the common terms, the ``MAX_TERMS``
+        heaviest, scaled to length 1."""
+        frequency = self.frequency[kind]
+        if self.documents >= COMMON_AFTER:
+            most = COMMON_SHARE * self.documents
+            counts = Counter({t: n for t, n in counts.items() if frequency[t] <= most})
         weights = {t: (1 + math.log(n)) * self.idf(kind, t) for t, n in counts.items()}
         if len(weights) > MAX_TERMS:
             weights = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_TERMS])

@@ -8,10 +8,11 @@ publication, through the copy finder and the story finder, and writes what they 
                         first and last seen, how many articles and outlets
     copies              pairs of articles that are one text, with the estimated containment
 
-The finders' state (vocabulary, open stories, MinHash index) is kept beside the catalogue in
-``ARCHIVE_DIR/stories.pickle``, so a crawl places its new articles without reading the archive
-again; it is derived data: lost or stale, ``update`` rebuilds it from the catalogue (and the
-catalogue from the WARCs).
+The finders' state is kept beside the catalogue, so a crawl places its new articles without
+reading the archive again: the story finder's (vocabulary, open stories, background sample) in
+``ARCHIVE_DIR/stories.pickle``, the copy finder's MinHash index in ``ARCHIVE_DIR/copies.sqlite3``.
+Both carry one token, written by the same update; derived data: lost, stale or of two different
+updates, ``update`` rebuilds both from the catalogue (and the catalogue from the WARCs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import pickle
 import sqlite3
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,8 +35,9 @@ from crawler.stories.texts import copy_words
 logger = logging.getLogger(__name__)
 
 #: Bumped when the finders change: a state of another version is rebuilt.
-STATE_VERSION = 2
+STATE_VERSION = 3
 STATE_NAME = "stories.pickle"
+COPIES_NAME = "copies.sqlite3"
 
 
 def posix_time(day_or_date: str | None) -> float | None:
@@ -78,43 +81,65 @@ class StoryIndex:
         self.catalog_path = Path(catalog_path)
         self.window_days = window_days
         self.state_path = Path(state_path) if state_path else self.catalog_path.with_name(STATE_NAME)
+        self.copies_path = self.state_path.with_name(COPIES_NAME)
         self.conn = connect(self.catalog_path)
 
     def close(self) -> None:
         self.conn.close()
 
-    def _load(self) -> tuple[StoryFinder, CopyFinder]:
+    def _load(self) -> tuple[StoryFinder, CopyFinder, str]:
+        """The finders as the last update left them, and their token; new ones if the saved state is
+        missing, unreadable, of another version or not the copy index's."""
+        copy_finder = CopyFinder(self.copies_path)
         try:
             with open(self.state_path, "rb") as stream:
                 version, *state = pickle.load(stream)
-            if version == STATE_VERSION:
-                stories, copies = state
-                return stories, copies
-            logger.info("Stories: state %s is of another version; rebuilding", self.state_path)
+            if version != STATE_VERSION:
+                logger.info("Stories: state %s is of another version; rebuilding", self.state_path)
+            elif state[1] != copy_finder.info("token"):
+                logger.warning(
+                    "Stories: %s and %s are of different updates; rebuilding", self.state_path, self.copies_path
+                )
+            else:
+                return state[0], copy_finder, state[1]
         except FileNotFoundError:
-            pass
+            if len(copy_finder):
+                logger.info("Stories: no %s; rebuilding", self.state_path)
         except Exception as exc:  # a torn or foreign file: derived data, rebuilt
             logger.warning("Stories: cannot read %s (%s); rebuilding", self.state_path, exc)
         self.conn.execute("UPDATE articles SET story_id = NULL")
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("DELETE FROM copies")
         self.conn.commit()
-        return StoryFinder(window_days=self.window_days), CopyFinder()
+        copy_finder.clear()
+        return StoryFinder(window_days=self.window_days), copy_finder, ""
 
     def _save(self, stories: StoryFinder, copies: CopyFinder) -> None:
+        """Both finders' state, with a new token: the copy index first, then the pickle (a crash
+        between the two leaves tokens that differ, and the next update rebuilds)."""
+        token = uuid.uuid4().hex
+        copies.set_info("token", token)
+        copies.commit()
         partial = self.state_path.with_name(self.state_path.name + ".part")
         with open(partial, "wb") as stream:
-            pickle.dump((STATE_VERSION, stories, copies), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((STATE_VERSION, stories, token), stream, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(self.state_path)
 
     def rebuild(self, progress=None) -> Updated:
         self.state_path.unlink(missing_ok=True)
+        self.copies_path.unlink(missing_ok=True)
         return self.update(progress)
 
     def update(self, progress=None) -> Updated:
         """Place every article no story holds yet; ``progress(n)`` is called as they go."""
         started = time.monotonic()
-        finder, copy_finder = self._load()
+        finder, copy_finder, _ = self._load()
+        try:
+            return self._update(finder, copy_finder, started, progress)
+        finally:
+            copy_finder.close()  # uncommitted (an update that failed midway): rolled back
+
+    def _update(self, finder: StoryFinder, copy_finder: CopyFinder, started: float, progress) -> Updated:
         rows = self.conn.execute(
             "SELECT a.id, a.title, a.language, coalesce(a.published, a.first_captured) AS day, r.text"
             " FROM articles a JOIN revisions r ON r.id = a.latest_revision WHERE a.story_id IS NULL"
