@@ -129,11 +129,15 @@ def test_replay_is_identical_and_offline(outlet):
     assert originals == copies and originals
 
 
-def test_scrapy_extract_over_the_crawls_warc_equals_its_items(outlet, tmp_path):
-    """Re-extraction reads every article capture the crawl archived (Meduza's: JSON API answers)."""
+@pytest.mark.parametrize("engine", ["direct", "spider"])
+def test_scrapy_extract_over_the_crawls_warc_equals_its_items(outlet, engine, tmp_path):
+    """Re-extraction reads every article capture the crawl archived (Meduza's: JSON API answers),
+    by the direct path and by a replay crawl alike: the same items as the crawl made."""
     name, site, archive, crawl, *_ = outlet
     out = tmp_path / "extracted.jsonl"
-    run = scrapy("extract", str(archive / "warc"), "--spider", name, "-o", str(out), archive=tmp_path)
+    run = scrapy(
+        "extract", str(archive / "warc"), "--spider", name, "--engine", engine, "-o", str(out), archive=tmp_path
+    )
     assert run.returncode == 0, run.log
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(items, key=lambda i: i["url"]) == sorted(crawl.items, key=lambda i: i["url"])

@@ -12,19 +12,20 @@ extraction. Output: JSON lines, one item per article, the fields of a crawl's it
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.exporters import JsonLinesItemExporter
 from tqdm import tqdm
 
+from crawler.bulk.output import FORMATS, JsonLinesSink, OutputFolder, ParquetSink
 from crawler.extraction.pool import get_executor, warm_up
 from crawler.refs import REPLAY_CAPTURE_KEY
 from crawler.spiders.base import ArchiveSpider
@@ -35,7 +36,10 @@ if TYPE_CHECKING:
     from scrapy.crawler import CrawlerProcessBase
     from scrapy.settings import Settings
 
+    from crawler.bulk.direct import Counts
+
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+logger = logging.getLogger(__name__)
 
 
 def input_files(args: list[str]) -> tuple[list[Path], list[Path]]:
@@ -99,7 +103,7 @@ class Command(ScrapyCommand):
     crawler_process: CrawlerProcessBase
 
     def syntax(self) -> str:
-        return "PATH... [--spider NAME] [--url URL] [-o FILE]"
+        return "PATH... [--spider NAME] [--url URL] [-o FILE|FOLDER/] [--format jsonl|parquet] [--engine ENGINE]"
 
     def short_desc(self) -> str:
         return "Re-extract articles from WARC files or saved HTML pages, offline"
@@ -108,7 +112,22 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--spider", help="apply this outlet's rules to every page")
         parser.add_argument("--url", help="only this URL (and the URL of a single saved page)")
-        parser.add_argument("-o", "--output", default="-", help="JSON lines file (default: standard output)")
+        parser.add_argument(
+            "-o",
+            "--output",
+            default="-",
+            help="JSON lines file (.parquet: Parquet), or FOLDER/ for one file per WARC file, resumable"
+            " (default: standard output)",
+        )
+        parser.add_argument("--format", choices=FORMATS, default=None, help="of the files in an output FOLDER/")
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="direct",
+            help="direct: the captures straight to extraction (default, fastest); spider: replayed through a"
+            " whole crawl; spark: on Apache Spark (--master), into an output FOLDER/",
+        )
+        parser.add_argument("--master", default="local[*]", help="Spark's master URL (--engine spark)")
 
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
@@ -118,27 +137,74 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if not args:
             raise UsageError("extract needs at least one WARC file, HTML file or directory")
+        folder = opts.output.endswith("/") or Path(opts.output).is_dir()
+        if opts.format and not folder:
+            raise UsageError("--format is for an output FOLDER/ (a file's format is its suffix)", print_help=False)
+        if opts.engine == "spark":
+            if not folder:
+                raise UsageError("--engine spark writes into an output FOLDER/ (-o FOLDER/)", print_help=False)
+            from crawler.bulk.spark import run_spark
+
+            loader = self.crawler_process.spider_loader
+            fmt = opts.format or "jsonl"
+            self.exitcode = run_spark(args, opts.output, opts.master, opts.spider, fmt, self.settings, loader)
+            return
         plan = plan_extraction(self.settings, self.crawler_process.spider_loader, args, opts.spider, opts.url)
-        output = sys.stdout.buffer if opts.output == "-" else open(opts.output, "wb")
-        # Scrapy annotates the file as BytesIO; any binary file works.
-        exporter = JsonLinesItemExporter(output, ensure_ascii=False)  # type: ignore[arg-type]
-        exporter.start_exporting()
+        if folder:
+            if opts.engine != "direct":
+                raise UsageError("an output FOLDER/ is written by --engine direct or spark", print_help=False)
+            self.exitcode = extract_to_folder(self.settings, plan, OutputFolder(opts.output, opts.format or "jsonl"))
+            return
         counts = {"items": 0}
+        sink: JsonLinesSink | ParquetSink
+        if opts.output.endswith(".parquet"):
+            sink = ParquetSink(Path(opts.output))
+        else:
+            sink = JsonLinesSink(None if opts.output == "-" else Path(opts.output))
 
         def scraped(item, response, spider):
-            exporter.export_item(item)
+            sink.write(item)
             counts["items"] += 1
 
-        run_extraction(self.settings, self.crawler_process, plan, scraped, "extract")
-        exporter.finish_exporting()
-        if output is not sys.stdout.buffer:
-            output.close()
+        outcome = run_extraction(self.settings, self.crawler_process, plan, scraped, "extract", engine=opts.engine)
+        sink.close()
         print(
             f"extract: {plan.described()} -> {counts['items']} articles"
             + (f" in {opts.output}" if opts.output != "-" else ""),
             file=sys.stderr,
         )
+        if outcome is not None and outcome.skipped:
+            print(f"extract: {outcome.described()}", file=sys.stderr)
         self.exitcode = report_unreadable(plan.index, "extract")
+
+
+def extract_to_folder(settings: Settings, plan: ExtractionPlan, folder: OutputFolder) -> int:
+    """The direct path into an output folder, one file per WARC file, resumable; the exit code."""
+    import asyncio
+
+    from crawler.bulk.direct import extract_files
+
+    extraction_settings(settings, plan.warcs, {})
+    progress = tqdm(total=len(plan.captures), desc="extract", unit="page", file=sys.stderr, disable=not plan.captures)
+    try:
+        results = asyncio.run(
+            extract_files(plan.index, plan.groups.items(), settings, folder, progress.update, sources=plan.warcs)
+        )
+    finally:
+        progress.close()
+    resumed = [r for r in results if r.resumed]
+    print(
+        f"extract: {plan.described()} -> {sum(r.items for r in results)} articles in {len(results)} files in"
+        f" {folder.root}" + (f" ({len(resumed)} files done by an earlier run, kept)" if resumed else ""),
+        file=sys.stderr,
+    )
+    skipped: dict[str, int] = {}
+    for result in results:
+        for why, n in result.skipped.items():
+            skipped[why] = skipped.get(why, 0) + n
+    if skipped:
+        print("extract: no article: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())), file=sys.stderr)
+    return report_unreadable(plan.index, "extract")
 
 
 @dataclass
@@ -192,22 +258,11 @@ def plan_extraction(
     return ExtractionPlan(index, dict(groups), warcs, pages)
 
 
-def run_extraction(
-    settings: Settings,
-    process: CrawlerProcessBase,
-    plan: ExtractionPlan,
-    scraped,
-    name: str,
-    received=None,
-    **overrides,
-) -> None:
-    """Extract every capture of ``plan`` through the outlets' spiders (replayed, offline, nothing
-    archived again), calling ``scraped(item, response, spider)`` for each article and
-    ``received(response, request, spider)`` for each capture, with a progress bar. ``settings`` override the extraction crawl's own (``CATALOG_ENABLED=True``)."""
+def extraction_settings(settings: Settings, warcs: list[Path], overrides: dict[str, Any]) -> None:
+    """The settings of an extraction run: offline, nothing archived, written or planned again."""
     settings.setdict(
         {
-            "REPLAY_WARC": ",".join(str(w) for w in plan.warcs) or "(saved pages)",
-            "REPLAY_INDEX": plan.index,
+            "REPLAY_WARC": ",".join(str(w) for w in warcs) or "(saved pages)",
             "ROBOTSTXT_OBEY": False,
             "WARC_ENABLED": False,
             "TEXT_FILES_ENABLED": False,
@@ -219,8 +274,47 @@ def run_extraction(
         },
         priority="cmdline",
     )
+
+
+#: How ``scrapy extract`` and ``scrapy index`` run the captures through extraction.
+ENGINES = ("direct", "spider", "spark")
+
+
+def run_extraction(
+    settings: Settings,
+    process: CrawlerProcessBase,
+    plan: ExtractionPlan,
+    scraped,
+    name: str,
+    received=None,
+    engine: str = "direct",
+    **overrides,
+) -> Counts | None:
+    """Extract every capture of ``plan`` with the outlets' spiders (offline, nothing archived
+    again), calling ``scraped(item, response, spider)`` for each article and
+    ``received(response, request, spider)`` for each capture, with a progress bar.
+
+    ``engine="direct"`` (``crawler.bulk.direct``) reads the captures and hands them to the
+    spiders' own extraction without Scrapy's engine, and returns what became of them;
+    ``engine="spider"`` replays them through a whole crawl (scheduler, downloader, every
+    middleware), for tests and for spiders whose parse logic beyond extraction matters.
+    ``overrides`` are settings of the extraction's own (``CATALOG_ENABLED=True``)."""
+    extraction_settings(settings, plan.warcs, overrides)
     captures = plan.captures
     progress = tqdm(total=len(captures), desc=name, unit="page", file=sys.stderr, disable=not captures)
+    if engine == "direct":
+        import asyncio
+
+        from crawler.bulk.direct import extract_groups
+
+        try:
+            return asyncio.run(
+                extract_groups(plan.index, plan.groups.items(), settings, scraped, received, progress.update)
+            )
+        finally:
+            progress.close()
+    logger.info("%s: replaying the captures through the spiders' crawl (--engine spider)", name)
+    settings.set("REPLAY_INDEX", plan.index, priority="cmdline")
 
     def count(response, request, spider):
         progress.update(1)
@@ -235,6 +329,7 @@ def run_extraction(
     if plan.groups:
         process.start()
     progress.close()
+    return None
 
 
 def report_unreadable(index: ReplayIndex, name: str) -> int:

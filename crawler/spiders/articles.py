@@ -50,8 +50,11 @@ def capture_date(response: Response) -> str:
 
 def crawl_stopping(crawler: Crawler) -> bool:
     """The crawl is shutting down (Ctrl-C, ``crawler.stop()``): pages still running are given up."""
-    engine = getattr(crawler, "engine", None)
-    return engine is not None and not engine.running
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # never started: a direct re-extraction (crawler.bulk.direct), no crawl to stop
+        return False
+    return not engine.running
 
 
 def record_of(response: Response) -> str:

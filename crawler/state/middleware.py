@@ -189,12 +189,7 @@ class ArticleStateMiddleware:
     def _revision(self, response: Response, item: ArticleItem) -> ArticleItem | None:
         ref = WarcRef.from_value(item.warc)
         if self.db is None:
-            archived = response.meta.get(ARCHIVED_ITEM_KEY)
-            if archived and archived.get("text") == item.text:
-                # A replay: the archive says which revision this capture was.
-                item.revision = archived.get("revision")
-                item.diff = archived.get("diff")
-            return item
+            return revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
         spider = self._spider_name()
         last = self.db.last_revision(item.url, spider)
         revision = next_revision(
@@ -231,3 +226,12 @@ class ArticleStateMiddleware:
         if not stored:
             logger.warning("Revision %d of %s was stored meanwhile by another run", item.revision, item.url)
         self.mark(ref, "article")
+
+
+def revision_from_archive(item: ArticleItem, archived: dict[str, Any] | None) -> ArticleItem:
+    """A replay's item: when its text is the text of the item archived with the capture, the
+    archive says which revision it was (and its diff); otherwise it is left unnumbered."""
+    if archived and archived.get("text") == item.text:
+        item.revision = archived.get("revision")
+        item.diff = archived.get("diff")
+    return item

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import bisect
 import gzip
+import io
 import json
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +77,9 @@ class IndexedCapture:
     mime: str | None = field(compare=False, default=None)
     #: WARC-Truncated of the record ("disconnect", "length", ...): served only when nothing whole is held.
     truncated: str | None = field(compare=False, default=None)
+    #: Bytes the record takes in its file (a gzip member, or the plain record and its CRLFs), if
+    #: known: the record is then read with one positional read instead of a seek on a new handle.
+    length: int | None = field(compare=False, default=None)
 
     @property
     def ref(self) -> WarcRef:
@@ -113,12 +119,33 @@ class ReplayIndex:
     def __len__(self) -> int:
         return sum(len(c) for c in self.by_url.values())
 
+    def subset(self, captures: list[IndexedCapture]) -> ReplayIndex:
+        """An index of these captures only, with what reading them needs (a revisit's original,
+        the conversion record of each, the crawl that wrote each file): a part of a large
+        archive to hand to another process (a Spark task) without indexing it again. What the
+        whole index could not read stays with the whole (``errors``, ``skipped``)."""
+        part = ReplayIndex([])
+        wanted = list(captures)
+        wanted += [o for c in captures if c.record_type == "revisit" and (o := self.original_of(c)) is not None]
+        for capture in wanted:
+            part._add(capture)
+            if capture.record_id in self.conversions:
+                part.conversions[capture.record_id] = self.conversions[capture.record_id]
+            if capture.path in self.crawled_by:
+                part.crawled_by[capture.path] = self.crawled_by[capture.path]
+        part.files = sorted({c.path for c in wanted})
+        return part
+
     def _index_file(self, path: Path) -> None:
         offset = 0
+        previous: IndexedCapture | None = None
         try:
             with open(path, "rb") as stream:
                 iterator = ArchiveIterator(stream, no_record_parse=False, check_digests=False)
                 for record in iterator:
+                    if previous is not None:  # the record before ends where this one starts
+                        previous.length = iterator.get_record_offset() - previous.offset
+                        previous = None
                     headers = record.rec_headers
                     if record.rec_type == "warcinfo" and path not in self.crawled_by:
                         # Read before the offset: asking for it reads the record to its end.
@@ -167,6 +194,9 @@ class ReplayIndex:
                         truncated=headers.get_header("WARC-Truncated"),
                     )
                     self._add(capture)
+                    previous = capture
+            if previous is not None:
+                previous.length = path.stat().st_size - previous.offset
         except Exception as exc:  # a broken file still serves what was read
             message = f"{path}: unreadable after offset {offset}: {exc.__class__.__name__}: {exc}"
             self.errors.append(message)
@@ -280,9 +310,42 @@ def _parse_warc_date(text: str) -> datetime:
         return datetime.min.replace(tzinfo=UTC)
 
 
+class _OpenFiles:
+    """Read-only descriptors of the WARC files read lately (an LRU of ``SIZE``), shared by every
+    thread: ``os.pread`` reads at an offset without moving a shared position."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self.fds: OrderedDict[Path, int] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def pread(self, path: Path, length: int, offset: int) -> bytes:
+        with self.lock:
+            fd = self.fds.pop(path, None)
+            if fd is None:
+                fd = os.open(path, os.O_RDONLY)
+            self.fds[path] = fd
+            while len(self.fds) > self.SIZE:
+                os.close(self.fds.popitem(last=False)[1])
+        return os.pread(fd, length, offset)
+
+
+_open_files = _OpenFiles()
+
+
+def _record_bytes(capture: IndexedCapture):
+    """A stream of the capture's record: its bytes alone when its length is known, else its file
+    positioned at it."""
+    if capture.length:
+        return io.BytesIO(_open_files.pread(capture.path, capture.length, capture.offset))
+    stream = open(capture.path, "rb")
+    stream.seek(capture.offset)
+    return stream
+
+
 def _read_record(capture: IndexedCapture):
-    with open(capture.path, "rb") as stream:
-        stream.seek(capture.offset)
+    with _record_bytes(capture) as stream:
         record = next(iter(ArchiveIterator(stream)))
         http = record.http_headers
         status = protocol = None

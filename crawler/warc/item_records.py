@@ -18,6 +18,7 @@ import logging
 from io import BytesIO
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
 
 from crawler.extraction.normalize import utc_now
 from crawler.refs import ITEM_RECORD_PREFIX, WarcRef
@@ -38,6 +39,11 @@ class WarcItemRecordPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("WARC_ENABLED") or (
+            settings.get("REPLAY_WARC") and not settings.getbool("REPLAY_WRITE_WARC")
+        ):
+            raise NotConfigured  # nothing archived: no WARC to write the items to (as WarcCaptureMiddleware)
         return cls(crawler)
 
     def open_spider(self) -> None:

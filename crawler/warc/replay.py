@@ -76,14 +76,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.index = index
 
     def _read(self, capture: IndexedCapture, request: Request) -> tuple[ArchivedResponse, dict[str, Any] | None]:
-        archived = self.index.load(capture)
-        if self.decode:
-            archived = decoded_payload(
-                archived,
-                request.headers.get("Accept-Encoding") or b"",
-                request.meta.get("download_maxsize", self.maxsize),
-            )
-        return archived, self.index.archived_item(capture)
+        return read_capture(self.index, capture, request, self.decode, self.maxsize)
 
     async def download_request(self, request: Request) -> Response:
         capture = request.meta.get(REPLAY_CAPTURE_KEY)
@@ -103,22 +96,44 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             )
             raise IgnoreRequest(str(exc)) from exc
         self.stats.inc_value("replay/hit")
-        request.meta[WARC_META_KEY] = capture.ref
-        if archived_item is not None:
-            request.meta[ARCHIVED_ITEM_KEY] = archived_item
-        headers = Headers()
-        for name, value in archived.headers:
-            headers.appendlist(name, value)
-        respcls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
-        return respcls(
-            url=request.url,
-            status=archived.status,
-            headers=headers,
-            body=archived.body,
-            flags=["replay"],
-            protocol=archived.protocol,
-            ip_address=_ip(archived.ip_address),
+        return response_for(request, capture, archived, archived_item)
+
+
+def read_capture(
+    index: ReplayIndex, capture: IndexedCapture, request: Request, decode: bool, maxsize: int
+) -> tuple[ArchivedResponse, dict[str, Any] | None]:
+    """The capture's response as archived (a single gzip or deflate coding undone when ``decode``
+    and the request accepts it), and the item archived with it."""
+    archived = index.load(capture)
+    if decode:
+        archived = decoded_payload(
+            archived, request.headers.get("Accept-Encoding") or b"", request.meta.get("download_maxsize", maxsize)
         )
+    return archived, index.archived_item(capture)
+
+
+def response_for(
+    request: Request, capture: IndexedCapture, archived: ArchivedResponse, archived_item: dict[str, Any] | None
+) -> Response:
+    """The Scrapy response a crawl would have had for ``request``, from the archived capture: its
+    WARC record and archived item in the request's meta, flagged ``replay``."""
+    request.meta[WARC_META_KEY] = capture.ref
+    if archived_item is not None:
+        request.meta[ARCHIVED_ITEM_KEY] = archived_item
+    headers = Headers()
+    for name, value in archived.headers:
+        headers.appendlist(name, value)
+    respcls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+    return respcls(
+        url=request.url,
+        status=archived.status,
+        headers=headers,
+        body=archived.body,
+        flags=["replay"],
+        protocol=archived.protocol,
+        ip_address=_ip(archived.ip_address),
+        request=request,
+    )
 
 
 #: zlib window bits: gzip (+16) or zlib (+32 detects either); raw deflate is -15.

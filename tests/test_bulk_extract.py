@@ -1,0 +1,182 @@
+"""Re-extraction at archive scale (crawler/bulk/): the direct path's output folder (one file per
+WARC file, resumable), Parquet, what it counts instead of failing, and the Spark engine in local
+mode against the direct path. That the direct path and the replay crawl give the crawl's own
+items on every fixture outlet is tests/test_outlet_crawls.py's
+``test_scrapy_extract_over_the_crawls_warc_equals_its_items``.
+
+The WARCs: the bundled sample (The Moscow Times, a crawl's WARC with its items' conversion
+records), tests/fixtures/warc/example.warc.gz (a revisit record) and, for ranges of records, a
+WARC of 300 pages written here from the sample's article pages under other URLs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.bulk.output import DONE, OutputFolder, parquet_schema, part_name
+from tests.support.run import PROJECT, scrapy
+
+SAMPLE = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+REVISIT = PROJECT / "tests" / "fixtures" / "warc" / "example.warc.gz"
+
+
+def items_in(path: Path) -> list[str]:
+    """The items of a JSON lines file or of an output folder, canonical and sorted."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
+    return sorted(json.dumps(json.loads(line), sort_keys=True, ensure_ascii=False) for line in lines)
+
+
+def sample_pages() -> list[bytes]:
+    """The HTML of the sample's article captures (as archived: gzip-encoded or not)."""
+    pages = []
+    with open(SAMPLE, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "response" and "/20" in (record.rec_headers.get_header("WARC-Target-URI") or ""):
+                body = record.content_stream().read()
+                if b"<article" in body or b"article__" in body:
+                    pages.append(body)
+    assert pages
+    return pages
+
+
+def split_revisit(folder: Path) -> tuple[Path, Path]:
+    """example.warc.gz as two files: its response record in one, the revisit of it in the other."""
+    data = REVISIT.read_bytes()
+    members: list[tuple[str, int]] = []
+    with open(REVISIT, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        for record in iterator:
+            members.append((record.rec_type, iterator.get_record_offset()))
+    bounds = [offset for _, offset in members] + [len(data)]
+    cut = next(i for i, (kind, _) in enumerate(members) if kind == "revisit")
+    original, revisit = folder / "original.warc.gz", folder / "revisit.warc.gz"
+    original.write_bytes(data[: bounds[cut]])
+    revisit.write_bytes(data[bounds[cut] :])
+    return original, revisit
+
+
+def write_pages_warc(path: Path, count: int) -> None:
+    """``count`` gzip-encoded response records of the sample's article pages, one URL each."""
+    pages = sample_pages()
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for i in range(count):
+            body = gzip.compress(pages[i % len(pages)])
+            headers = StatusAndHeaders(
+                "200 OK",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+                protocol="HTTP/1.1",
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    f"https://news.example.org/2024/05/{i % 28 + 1:02d}/story-{i}",
+                    "response",
+                    payload=io.BytesIO(body),
+                    http_headers=headers,
+                    warc_headers_dict={"WARC-Date": f"2024-05-{i % 28 + 1:02d}T12:00:00Z"},
+                )
+            )
+
+
+@pytest.mark.slow
+def test_an_output_folder_holds_a_file_per_warc_and_a_run_resumes_what_died(tmp_path):
+    out = tmp_path / "items"
+    first = scrapy("extract", str(SAMPLE), str(REVISIT), "-o", f"{out}/", archive=tmp_path)
+    assert first.returncode == 0, first.log
+    files = sorted(p.name for p in out.glob("*.jsonl"))
+    assert files == sorted(f"{part_name(w)}.jsonl" for w in (SAMPLE, REVISIT))
+    whole = items_in(out)
+    single = tmp_path / "single.jsonl"
+    assert scrapy("extract", str(SAMPLE), str(REVISIT), "-o", str(single), archive=tmp_path).returncode == 0
+    assert whole == items_in(single) and len(whole) == 5
+    # A run that died on the second file: its output half-written (.part), no done record.
+    kept = out / f"{part_name(SAMPLE)}.jsonl"
+    kept_time = kept.stat().st_mtime_ns
+    redo = out / f"{part_name(REVISIT)}.jsonl"
+    redo.rename(redo.with_name(redo.name + ".part"))
+    (out / DONE / f"{part_name(REVISIT)}.json").unlink()
+    again = scrapy("extract", str(SAMPLE), str(REVISIT), "-o", f"{out}/", archive=tmp_path)
+    assert again.returncode == 0, again.log
+    assert "1 files done by an earlier run, kept" in again.log
+    assert kept.stat().st_mtime_ns == kept_time  # not redone
+    assert items_in(out) == whole  # nothing twice, nothing lost
+    assert not list(out.glob("*.part"))
+    record = json.loads((out / DONE / f"{part_name(REVISIT)}.json").read_text(encoding="utf-8"))
+    assert record["items"] == 2 and record["source"] == str(REVISIT)
+
+
+def test_a_changed_warc_file_is_not_taken_as_done(tmp_path):
+    warc = tmp_path / "a.warc.gz"
+    warc.write_bytes(REVISIT.read_bytes())
+    folder = OutputFolder(tmp_path / "out")
+    folder.finish(warc, folder.open(warc), {"items": 0})
+    assert folder.done(warc) is not None
+    warc.write_bytes(REVISIT.read_bytes() + REVISIT.read_bytes())  # grown: another file now
+    assert folder.done(warc) is None
+
+
+@pytest.mark.slow
+def test_parquet_holds_the_same_items_with_one_schema(tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "items.parquet"
+    run = scrapy("extract", str(SAMPLE), "-o", str(out), archive=tmp_path)
+    assert run.returncode == 0, run.log
+    jsonl = tmp_path / "items.jsonl"
+    assert scrapy("extract", str(SAMPLE), "-o", str(jsonl), archive=tmp_path).returncode == 0
+    table = pq.read_table(out)
+    assert table.schema.equals(parquet_schema())
+    rows = sorted(table.to_pylist(), key=lambda r: r["url"])
+    items = sorted(
+        (json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()), key=lambda i: i["url"]
+    )
+    assert [r["url"] for r in rows] == [i["url"] for i in items] and len(rows) == 3
+    for row, item in zip(rows, items, strict=True):
+        assert row["text"] == item["text"] and row["revision"] == item["revision"]
+        assert json.loads(row["warc"]) == item["warc"]  # records as JSON text
+        assert json.loads(row["authors"]) == item["authors"]
+
+
+@pytest.mark.slow
+def test_bad_records_are_counted_and_named_never_fatal(tmp_path):
+    warcs = PROJECT / "tests" / "fixtures" / "warc"
+    out = tmp_path / "items.jsonl"
+    run = scrapy("extract", str(warcs), "-o", str(out), archive=tmp_path)
+    assert run.returncode == 1, run.log  # something could not be read: not a whole result
+    assert "unreadable after offset" in run.log and "example-wrong-chunks.warc.gz" in run.log
+    assert "unreadable record" in run.log  # the clipped record, counted by name of its fault
+    assert len(items_in(out)) >= 7  # every good capture of every file still extracted
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # warcio's writer's spooled files
+def test_spark_in_local_mode_gives_the_direct_paths_items_by_ranges_and_resumes(tmp_path):
+    pytest.importorskip("pyspark")
+    big = tmp_path / "pages.warc.gz"
+    write_pages_warc(big, 300)
+    original, revisit = split_revisit(tmp_path)
+    inputs = [str(big), str(original), str(revisit)]  # 3 files on 2 cores: ranges of records
+    direct = tmp_path / "direct.jsonl"
+    assert scrapy("extract", *inputs, "-o", str(direct), archive=tmp_path, timeout=300).returncode == 0
+    out = tmp_path / "spark"
+    line = ("extract", *inputs, "--engine", "spark", "--master", "local[2]", "-o", f"{out}/")
+    run = scrapy(*line, archive=tmp_path, timeout=600)
+    assert run.returncode == 0, run.log
+    assert "tasks (ranges of 250 captures)" in run.log
+    # Per-task counts: the big file in two ranges; the revisit resolved in its own range, its
+    # original being in another file (the range carries its part of the driver's index).
+    assert "pages.warc.gz-r0000: 250 -> " in run.log and "pages.warc.gz-r0001: 50 -> " in run.log
+    assert "revisit.warc.gz-r0000: 1 -> 1" in run.log
+    assert items_in(out) == items_in(direct) and len(items_in(direct)) == 242
+    again = scrapy(*line, archive=tmp_path, timeout=600)
+    assert again.returncode == 0, again.log
+    assert "0 tasks" in again.log and items_in(out) == items_in(direct)
