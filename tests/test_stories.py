@@ -97,8 +97,10 @@ def test_the_seeds_are_one_story_of_four_with_one_copy_and_a_later_call_alone(tm
     assert call["copies"][0][2] >= 0.9
     # Its label is a title (its most central article's); its articles in order of publication.
     assert call["label"] in {i["title"] for i, _ in seed_items() if i.get("title")}
-    published = [a["published"] for a in call["articles"]]
-    assert published == sorted(published)
+    # In order of the instant, not of the written date: The Moscow Times' 00:22+03:00 came first
+    # (21:22 UTC), RFE/RL's 21:35Z, Just the News' 18:12-05:00 (23:12 UTC), then the print rendering.
+    assert [a["outlet"] for a in call["articles"]] == ["moscowtimes", "rferl", "justthenews", "moscowtimes"]
+    assert call["first_seen"] == next(i["published"] for i, _ in seed_items() if i["url"] == SEED_000)
     assert call["outlets"] == 3
 
 

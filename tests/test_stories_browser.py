@@ -13,6 +13,7 @@ import os
 import subprocess
 import time
 import urllib.request
+from datetime import datetime
 
 import pytest
 
@@ -76,9 +77,13 @@ def test_the_seeds_story_side_by_side_in_a_browser(served, tmp_path):
             page.click(f"a[href='/story/{story}']")
             page.wait_for_url(f"**/story/{story}")
             expect(page.locator("p.meta").first).to_contain_text("4 articles in 3 outlets")
-            # In order of publication: Moscow Times' two renderings, then the others, by their dates.
-            days = page.locator(".story-order .day").all_inner_texts()
-            assert len(days) == 4 and days == sorted(days), days
+            # In order of publication, by the instant (the dates carry different offsets).
+            days = [t.get_attribute("datetime") or "" for t in page.locator(".story-order .day").all()]
+            instants = [datetime.fromisoformat(d) for d in days]
+            assert page.locator(".story-order .day").first.inner_text() == "2021-11-23 21:22 UTC"
+            assert len(days) == 4 and instants == sorted(instants), days
+            order = page.locator(".story-order .outlet").all_inner_texts()
+            assert order == ["moscowtimes", "rferl", "justthenews", "moscowtimes"], order
             # Side by side: three columns in one row, left to right.
             columns = page.locator("section.version")
             expect(columns).to_have_count(3)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from crawler.catalog.schema import CatalogError, catalog_path, connect
 from crawler.spiders.arguments import parse_day
-from crawler.stories.queries import copies_among
+from crawler.stories.queries import copies_among, in_time_order
 from crawler.tool_command import ArchiveToolCommand
 
 
@@ -38,11 +38,13 @@ def story_rows(conn, since: str | None, outlet: str | None, min_articles: int) -
     ).fetchall()
     found = []
     for story in stories:
-        articles = conn.execute(
-            "SELECT id, url, outlet, title, language, coalesce(published, first_captured) AS published"
-            " FROM articles WHERE story_id = ? ORDER BY published, id",
-            (story["id"],),
-        ).fetchall()
+        articles = in_time_order(
+            conn.execute(
+                "SELECT id, url, outlet, title, language, coalesce(published, first_captured) AS published"
+                " FROM articles WHERE story_id = ?",
+                (story["id"],),
+            ).fetchall()
+        )
         pairs = copies_among(conn, [a["id"] for a in articles])
         url = {a["id"]: a["url"] for a in articles}
         found.append(

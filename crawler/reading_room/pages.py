@@ -18,7 +18,7 @@ from crawler.catalog.search import FACETS, Filters, highlight, search
 from crawler.reading_room.charts import bar_chart
 from crawler.reading_room.diffs import revision_diff
 from crawler.reading_room.sentences import only_here
-from crawler.stories.queries import copies_among
+from crawler.stories.queries import copies_among, in_time_order, utc_label
 
 #: Results per search page.
 PAGE_SIZE = 20
@@ -237,16 +237,20 @@ def story_page(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None
     stories = _rows(conn, "SELECT * FROM stories WHERE id = ?", (story_id,))
     if not stories:
         return None
-    articles = [
-        dict(row)
-        for row in _rows(
-            conn,
-            "SELECT a.id, a.url, a.outlet, a.title, a.language, a.authors, coalesce(a.published, a.first_captured)"
-            " AS published, r.text FROM articles a JOIN revisions r ON r.id = a.latest_revision"
-            " WHERE a.story_id = ? ORDER BY published, a.id",
-            (story_id,),
-        )
-    ]
+    articles = in_time_order(
+        [
+            dict(row)
+            for row in _rows(
+                conn,
+                "SELECT a.id, a.url, a.outlet, a.title, a.language, a.authors, coalesce(a.published, a.first_captured)"
+                " AS published, r.text FROM articles a JOIN revisions r ON r.id = a.latest_revision"
+                " WHERE a.story_id = ?",
+                (story_id,),
+            )
+        ]
+    )
+    for article in articles:
+        article["utc"] = utc_label(article["published"])
     copies = copies_among(conn, [a["id"] for a in articles])
     copy_of: dict[int, list[tuple[int, float]]] = {}
     for pair in copies:
@@ -284,12 +288,14 @@ def article_story(conn: sqlite3.Connection, article_id: int) -> dict[str, Any]:
     story_id = row[0]["story_id"] if row else None
     story = _rows(conn, "SELECT * FROM stories WHERE id = ?", (story_id,)) if story_id else []
     others = (
-        _rows(
-            conn,
-            "SELECT id, outlet, title, coalesce(published, first_captured) AS published FROM articles"
-            " WHERE story_id = ? AND id != ? ORDER BY published, id LIMIT 30",
-            (story_id, article_id),
-        )
+        in_time_order(
+            _rows(
+                conn,
+                "SELECT id, outlet, title, coalesce(published, first_captured) AS published FROM articles"
+                " WHERE story_id = ? AND id != ?",
+                (story_id, article_id),
+            )
+        )[:30]
         if story_id
         else []
     )

@@ -4,6 +4,8 @@ room; no numpy, no datasketch: only SQL)."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
+from typing import Any
 
 
 def copies_among(conn: sqlite3.Connection, ids: list[int]) -> list[sqlite3.Row]:
@@ -18,3 +20,27 @@ def copies_among(conn: sqlite3.Connection, ids: list[int]) -> list[sqlite3.Row]:
     )
     cursor.row_factory = sqlite3.Row
     return cursor.fetchall()
+
+
+def posix_time(day_or_date: str | None) -> float | None:
+    if not day_or_date:
+        return None
+    try:
+        return datetime.fromisoformat(day_or_date.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def in_time_order(rows: list[Any], key: str = "published") -> list[Any]:
+    """Rows in order of the instant in their ``key`` (dates written with different offsets:
+    2021-11-24T00:22+03:00 is before 2021-11-23T21:35+00:00), undated last, then by ``id``."""
+    return sorted(rows, key=lambda r: (posix_time(r[key]) is None, posix_time(r[key]) or 0.0, r["id"]))
+
+
+def utc_label(day_or_date: str | None) -> str | None:
+    """A date as a person compares it across outlets: the instant in UTC (2021-11-24T00:22+03:00
+    -> 2021-11-23 21:22 UTC); a date without a time stays as written."""
+    moment = posix_time(day_or_date)
+    if moment is None or not day_or_date or "T" not in day_or_date:
+        return day_or_date
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -23,13 +23,13 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from crawler.catalog.schema import connect
 from crawler.stories.clustering import WINDOW_DAYS, Placement, StoryFinder
 from crawler.stories.copies import MAX_LISTED, Copy, CopyFinder, signature
 from crawler.stories.features import cosine
+from crawler.stories.queries import in_time_order, posix_time
 from crawler.stories.texts import copy_words
 
 logger = logging.getLogger(__name__)
@@ -38,15 +38,6 @@ logger = logging.getLogger(__name__)
 STATE_VERSION = 3
 STATE_NAME = "stories.pickle"
 COPIES_NAME = "copies.sqlite3"
-
-
-def posix_time(day_or_date: str | None) -> float | None:
-    if not day_or_date:
-        return None
-    try:
-        return datetime.fromisoformat(day_or_date.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def place(
@@ -182,7 +173,7 @@ class StoryIndex:
                 story.members,
             ).fetchall()
             label_id, label = self._label(finder, story_id, members)
-            days = [m["day"] for m in members if m["day"]]
+            days = [m["day"] for m in in_time_order(members, "day") if m["day"]]
             self.conn.execute(
                 "INSERT OR REPLACE INTO stories (id, label, label_article, first_seen, last_seen, articles, outlets)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -190,8 +181,8 @@ class StoryIndex:
                     story_id,
                     label,
                     label_id,
-                    min(days) if days else None,
-                    max(days) if days else None,
+                    days[0] if days else None,
+                    days[-1] if days else None,
                     len(members),
                     len({m["outlet"] for m in members}),
                 ),
