@@ -59,3 +59,31 @@ def test_a_directory_with_broken_files_still_replays_the_good_ones(tmp_path):
     index = ReplayIndex(tmp_path)
     ok, _ = served(index)
     assert ok >= 3 and index.errors  # every good file indexed and served despite the broken ones
+
+
+def test_a_broken_record_in_a_gzip_warc_does_not_end_the_file(tmp_path):
+    """One record's gzip member garbled in the middle of the sample: reading resumes at the next
+    member, so every capture after it is still indexed and served, and the gap is reported."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    sample = Path(__file__).parents[1] / "samples" / "moscowtimes-sample.warc.gz"
+    data = bytearray(sample.read_bytes())
+    members = []
+    with open(sample, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        for record in iterator:
+            members.append((record.rec_type, iterator.get_record_offset()))
+    whole = ReplayIndex(sample)
+    responses = [offset for kind, offset in members if kind == "response"]
+    victim = responses[len(responses) // 2]
+    data[victim + 20 : victim + 60] = b"\x00" * 40  # inside the member's deflate stream
+    broken = tmp_path / "broken.warc.gz"
+    broken.write_bytes(bytes(data))
+    index = ReplayIndex(broken)
+    assert any("reading resumed at offset" in e for e in index.errors), index.errors
+    kept = {c.offset for c in index.captures()}
+    expected = {c.offset for c in whole.captures()} - {victim}
+    assert expected <= kept  # every other capture, those after the broken one included
+    assert max(kept) > victim
+    ok, failures = served(index)
+    assert ok >= len(expected) - 1 and all("broken.warc.gz" in f for f in failures)
