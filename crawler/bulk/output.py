@@ -35,10 +35,15 @@ DONE = "_done"
 PARQUET_BATCH = 2000
 
 
-def part_name(source: Path) -> str:
-    """The output name of a WARC file (or of the saved pages): its name and a hash of its path."""
-    digest = hashlib.sha1(str(source.resolve()).encode("utf-8")).hexdigest()[:8]
-    name = source.name
+def part_name(source: Path | str) -> str:
+    """The output name of a WARC file (or of the saved pages): its name and a hash of its path
+    (of its URL, for a file in object storage: the same on every machine)."""
+    if isinstance(source, str):
+        digest = hashlib.sha1(source.encode("utf-8")).hexdigest()[:8]
+        name = source.rsplit("/", 1)[-1]
+    else:
+        digest = hashlib.sha1(str(source.resolve()).encode("utf-8")).hexdigest()[:8]
+        name = source.name
     for suffix in (".open", ".gz", ".warc"):
         name = name.removesuffix(suffix)
     return f"{name}-{digest}"
@@ -127,30 +132,41 @@ Sink = JsonLinesSink | ParquetSink
 class OutputFolder:
     """The output folder of a bulk re-extraction (local), resumable WARC file by WARC file."""
 
-    def __init__(self, root: str | Path, fmt: str = "jsonl") -> None:
+    def __init__(self, root: str | Path, fmt: str = "jsonl", aliases: dict[Path, str] | None = None) -> None:
+        """``aliases``: local copies of files in object storage, by the URL they are named after."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r} (one of {', '.join(FORMATS)})")
         self.root = Path(root)
         self.format = fmt
+        self.aliases = aliases or {}
         (self.root / DONE).mkdir(parents=True, exist_ok=True)
 
-    def _done_path(self, source: Path, part: str = "") -> Path:
-        return self.root / DONE / f"{part_name(source)}{part}.json"
+    def _name(self, source: Path | str) -> str:
+        return part_name(self.aliases.get(source, source) if isinstance(source, Path) else source)
 
-    def output_path(self, source: Path, part: str = "") -> Path:
+    def _done_path(self, source: Path | str, part: str = "") -> Path:
+        return self.root / DONE / f"{self._name(source)}{part}.json"
+
+    def output_path(self, source: Path | str, part: str = "") -> Path:
         """Where the items of ``source`` go (``part``: of one range of its records, e.g. ``-r0002``)."""
-        return self.root / f"{part_name(source)}{part}.{self.format}"
+        return self.root / f"{self._name(source)}{part}.{self.format}"
 
-    def done(self, source: Path, part: str = "") -> dict[str, Any] | None:
-        """What a finished run recorded for ``source``, or None if it is still to do (or changed
-        since: another size or modification time)."""
+    def done(self, source: Path | str, part: str = "", size: int | None = None) -> dict[str, Any] | None:
+        """What a finished run recorded for ``source`` (a local file, or the URL of one in object
+        storage with its ``size``), or None if it is still to do, or changed since (another size,
+        or for a local file another modification time)."""
         try:
             record = json.loads(self._done_path(source, part).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        stat = source.stat() if source.exists() else None
-        if stat is not None and (record.get("size"), record.get("mtime")) != (stat.st_size, stat.st_mtime_ns):
-            return None
+        if isinstance(source, str) or source in self.aliases:
+            size = size if size is not None else (source.stat().st_size if isinstance(source, Path) else None)
+            if size is not None and record.get("size") != size:
+                return None
+        elif source.exists():
+            stat = source.stat()
+            if (record.get("size"), record.get("mtime")) != (stat.st_size, stat.st_mtime_ns):
+                return None
         if not self.output_path(source, part).exists():
             return None
         return dict(record)
@@ -167,7 +183,7 @@ class OutputFolder:
         final.with_name(final.name + ".part").replace(final)
         stat = source.stat() if source.exists() else None
         record = {
-            "source": str(source),
+            "source": self.aliases.get(source, str(source)),
             "size": stat.st_size if stat else None,
             "mtime": stat.st_mtime_ns if stat else None,
             "output": final.name,

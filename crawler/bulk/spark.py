@@ -17,6 +17,10 @@ Each task returns its counts, which the driver prints per task. ``local[*]`` (ev
 machine) is the default master; a cluster's master URL runs the same job on its executors,
 which then need this project installed and the output folder on storage they all see.
 
+Files in object storage (``s3://``) are whole-file tasks: each executor downloads its own file
+(``storage.s3``) into a temporary folder, extracts it and removes it; its output is named after
+the URL, so a rerun on any machine knows what is done.
+
 In a task, extraction runs on the task's own thread (``EXTRACTION_PROCESS_POOL`` off, one
 worker): Spark gives each task a core, and forking a pool inside its Python worker would take
 cores Spark has given to other tasks.
@@ -31,7 +35,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from functools import partial
@@ -41,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm import tqdm
 
 from crawler.bulk.output import OutputFolder
+from crawler.storage.s3 import S3Error, client, fetch, is_s3, list_warcs
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -81,11 +88,21 @@ def extract_warc_task(
 
     settings = task_settings(overrides)
     started = time.monotonic()
-    plan = plan_extraction(settings, SpiderLoader.from_settings(settings), [source], spider, None)
-    extraction_settings(settings, plan.warcs, {})
-    results = asyncio.run(
-        extract_files(plan.index, plan.groups.items(), settings, OutputFolder(output, fmt), sources=plan.warcs)
-    )
+    download = None
+    local, aliases = source, {}
+    if is_s3(source):  # a file in object storage: a copy in this executor's temporary folder
+        s3 = client(settings)
+        download = tempfile.mkdtemp(prefix="extract-s3-")
+        local = str(fetch(s3, list_warcs(s3, source)[0], Path(download)))
+        aliases = {Path(local): source}
+    try:
+        plan = plan_extraction(settings, SpiderLoader.from_settings(settings), [local], spider, None)
+        extraction_settings(settings, plan.warcs, {})
+        folder = OutputFolder(output, fmt, aliases)
+        results = asyncio.run(extract_files(plan.index, plan.groups.items(), settings, folder, sources=plan.warcs))
+    finally:
+        if download is not None:
+            shutil.rmtree(download, ignore_errors=True)
     problems = plan.index.errors + plan.index.skipped
     return task_result(source, "", results, problems, started)
 
@@ -172,9 +189,18 @@ def run_spark(
     (1 when a file could not be read whole or the job failed)."""
     from crawler.commands.extract import input_files
 
-    warcs, pages = input_files(args)
+    remote = [a for a in args if is_s3(a)]
+    warcs, pages = input_files([a for a in args if not is_s3(a)])
     if pages:
         print(f"extract: --engine spark reads WARC files; {len(pages)} saved pages left out", file=sys.stderr)
+    objects = []
+    if remote:
+        s3 = client(settings)
+        try:
+            objects = [obj for url in remote for obj in list_warcs(s3, url)]
+        except S3Error as exc:
+            print(f"extract: {exc}", file=sys.stderr)
+            return 2
     folder = OutputFolder(output, fmt)
     spark = session(master)
     context = spark.sparkContext
@@ -183,8 +209,10 @@ def run_spark(
     out = str(Path(output).resolve())
     problems: list[str] = []
     try:
-        if len(warcs) >= 2 * context.defaultParallelism:
+        if objects or len(warcs) >= 2 * context.defaultParallelism:
+            # Files in object storage are always whole-file tasks: each executor reads its own.
             todo = [str(w) for w in warcs if folder.done(w) is None]
+            todo += [o.url for o in objects if folder.done(o.url, size=o.size) is None]
             task = partial(extract_warc_task, output=out, fmt=fmt, spider=spider, overrides=overrides)
             kind = "files"
         else:
@@ -192,7 +220,7 @@ def run_spark(
             task = partial(extract_range_task, output=out, fmt=fmt, overrides=overrides)
             kind = f"ranges of {RANGE_CAPTURES} captures"
         print(
-            f"extract: {len(warcs)} WARC files; {len(todo)} tasks ({kind}) to do on Spark ({master},"
+            f"extract: {len(warcs) + len(objects)} WARC files; {len(todo)} tasks ({kind}) to do on Spark ({master},"
             f" {context.defaultParallelism} cores)",
             file=sys.stderr,
         )

@@ -42,6 +42,19 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 logger = logging.getLogger(__name__)
 
 
+def local_inputs(args: list[str], settings: Settings, name: str) -> list[str]:
+    """The command's arguments with ``s3://`` URLs replaced by local copies of their WARC files
+    (``storage.s3.localise``); a bucket that cannot be read is a one-line usage error."""
+    from crawler.storage.s3 import S3Error, localise
+
+    try:
+        return localise(
+            args, settings, lambda obj: print(f"{name}: {obj.url} ({obj.size:,} bytes) here", file=sys.stderr)
+        )
+    except S3Error as exc:
+        raise UsageError(str(exc), print_help=False) from exc
+
+
 def input_files(args: list[str]) -> tuple[list[Path], list[Path]]:
     warcs, pages = [], []
     for arg in args:
@@ -149,6 +162,7 @@ class Command(ScrapyCommand):
             fmt = opts.format or "jsonl"
             self.exitcode = run_spark(args, opts.output, opts.master, opts.spider, fmt, self.settings, loader)
             return
+        args = local_inputs(args, self.settings, "extract")
         plan = plan_extraction(self.settings, self.crawler_process.spider_loader, args, opts.spider, opts.url)
         if folder:
             if opts.engine != "direct":

@@ -18,7 +18,13 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.catalog.schema import CatalogError, catalog_path, connect
-from crawler.commands.extract import ExtractionPlan, plan_extraction, report_unreadable, run_extraction
+from crawler.commands.extract import (
+    ExtractionPlan,
+    local_inputs,
+    plan_extraction,
+    report_unreadable,
+    run_extraction,
+)
 from crawler.refs import OUTCOME_KEY, REPLAY_CAPTURE_KEY
 
 if TYPE_CHECKING:
@@ -62,6 +68,7 @@ class Command(ScrapyCommand):
             conn = connect(path)
         except CatalogError as exc:
             raise UsageError(str(exc), print_help=False) from exc
+        args = local_inputs(args, self.settings, "index")
         plan = plan_extraction(self.settings, self.crawler_process.spider_loader, args, None, None)
         known = {row[0] for row in conn.execute("SELECT record_id FROM captures")}
         conn.close()
