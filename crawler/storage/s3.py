@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,66 @@ def localise(args: list[str], settings: Any, progress=None) -> list[str]:
             if progress is not None:
                 progress(obj)
     return local
+
+
+#: Files at least this large go up in parts (S3's multipart upload), this large each.
+MULTIPART_BYTES = 64 * 2**20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ObjectStore:
+    """The bucket and prefix of ``ARCHIVE_STORE`` (``s3://bucket/prefix``), for uploads."""
+
+    def __init__(self, url: str, settings: Any) -> None:
+        self.url = url.rstrip("/")
+        self.bucket, prefix = split(self.url)
+        self.prefix = prefix.strip("/")
+        self.s3 = client(settings)
+
+    def key_for(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def url_of(self, key: str) -> str:
+        return f"{PREFIX}{self.bucket}/{key}"
+
+    def check_writable(self) -> None:
+        """Raise ``S3Error`` unless the bucket exists and takes a write (a probe object, removed)."""
+        endpoint = self.s3.meta.endpoint_url
+        try:
+            self.s3.head_bucket(Bucket=self.bucket)
+        except Exception as exc:
+            raise _explained(exc, f"{PREFIX}{self.bucket}", endpoint) from exc
+        probe = self.key_for(f".write-check-{hashlib.sha1(str(time.time()).encode()).hexdigest()[:12]}")
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=probe, Body=b"")
+            self.s3.delete_object(Bucket=self.bucket, Key=probe)
+        except Exception as exc:
+            error = _explained(exc, self.url_of(probe), endpoint)
+            raise S3Error(f"{error} (the bucket does not take a write: read-only?)") from exc
+
+    def upload(self, path: Path, key: str, sha256: str) -> dict[str, Any]:
+        """Upload ``path`` (in parts when large) and verify it: the stored object's size and the
+        sha256 it carries must be the local file's. Returns what was verified; ``S3Error`` else."""
+        from boto3.s3.transfer import TransferConfig
+
+        size = path.stat().st_size
+        config = TransferConfig(multipart_threshold=MULTIPART_BYTES, multipart_chunksize=MULTIPART_BYTES)
+        try:
+            self.s3.upload_file(str(path), self.bucket, key, ExtraArgs={"Metadata": {"sha256": sha256}}, Config=config)
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            raise _explained(exc, self.url_of(key), self.s3.meta.endpoint_url) from exc
+        stored_size, stored_sha = int(head["ContentLength"]), head.get("Metadata", {}).get("sha256")
+        if stored_size != size or stored_sha != sha256:
+            raise S3Error(
+                f"{self.url_of(key)}: stored {stored_size} bytes (sha256 {stored_sha}) for {size} bytes"
+                f" (sha256 {sha256}) sent"
+            )
+        return {"size": size, "sha256": sha256, "etag": head.get("ETag", "").strip('"')}

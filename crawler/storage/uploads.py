@@ -1,0 +1,176 @@
+"""``ARCHIVE_STORE=s3://bucket/prefix``: every WARC file, once closed and renamed, uploaded.
+
+``ArchiveStoreExtension`` (a Scrapy extension; nothing without the setting):
+
+- when the spider opens, the bucket must take a write (a probe object): if it does not (no
+  bucket, read-only, wrong credentials, no server), one error line names the part and the
+  spider closes before anything is fetched (``archive_store_error``: ``scrapy crawl`` exits 1);
+- then, and every ``ARCHIVE_STORE_INTERVAL`` seconds, and when the engine stops, the closed WARC
+  files under ``ARCHIVE_DIR/warc/`` that the ledger does not hold are uploaded (on a thread; in
+  parts when large) to ``<prefix>/<spider>/<file>``, verified (the stored size and the sha256 the
+  object carries must be the local file's) and recorded in the ledger (the ``uploads`` table of
+  ``ARCHIVE_DIR/state.sqlite3``: file, key, size, sha256, ETag, when); with
+  ``ARCHIVE_STORE_REMOVE_LOCAL`` the local file is then removed;
+- a file still ``.open`` (being written, or cut by a crash until recovery closes it) is never
+  uploaded; an upload that fails is logged with the file and the part, counted
+  (``archive_store/failed``: the crawl exits 1), and the file stays until a later run uploads it:
+  files of earlier runs are uploaded when the next one starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from crawler.refs import ARCHIVE_STORE_ERROR
+from crawler.storage.s3 import ObjectStore, S3Error, sha256_of
+
+logger = logging.getLogger(__name__)
+
+LEDGER = """
+CREATE TABLE IF NOT EXISTS uploads (
+    file TEXT PRIMARY KEY,  -- relative to ARCHIVE_DIR/warc
+    key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    etag TEXT,
+    uploaded TEXT NOT NULL
+)
+"""
+
+
+class UploadLedger:
+    """Which WARC files are in the store, verified: the ``uploads`` table of the state database."""
+
+    def __init__(self, archive_dir: Path) -> None:
+        self.path = archive_dir / "state.sqlite3"
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute(LEDGER)
+        return conn
+
+    def uploaded(self) -> dict[str, int]:
+        conn = self._connect()
+        try:
+            return {file: size for file, size in conn.execute("SELECT file, size FROM uploads")}
+        finally:
+            conn.close()
+
+    def record(self, file: str, key: str, verified: dict[str, Any]) -> None:
+        conn = self._connect()
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO uploads (file, key, size, sha256, etag, uploaded) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        file,
+                        key,
+                        verified["size"],
+                        verified["sha256"],
+                        verified.get("etag"),
+                        datetime.now(UTC).isoformat(),
+                    ),
+                )
+        finally:
+            conn.close()
+
+
+def closed_warcs(root: Path) -> list[Path]:
+    """The WARC files under ``root`` that are whole (renamed away from ``.open``)."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith((".warc.gz", ".warc")))
+
+
+class ArchiveStoreExtension:
+    def __init__(self, crawler, store: ObjectStore, archive_dir: Path, remove_local: bool, interval: float) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.root = archive_dir / "warc"
+        self.ledger = UploadLedger(archive_dir)
+        self.remove_local = remove_local
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self.healthy = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        url = settings.get("ARCHIVE_STORE")
+        if not url:
+            raise NotConfigured
+        if settings.get("REPLAY_WARC"):
+            raise NotConfigured  # a replay writes no WARC
+        extension = cls(
+            crawler,
+            ObjectStore(url, settings),
+            Path(settings.get("ARCHIVE_DIR")),
+            settings.getbool("ARCHIVE_STORE_REMOVE_LOCAL"),
+            settings.getfloat("ARCHIVE_STORE_INTERVAL"),
+        )
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    async def spider_opened(self, spider) -> None:
+        try:
+            await asyncio.to_thread(self.store.check_writable)
+        except S3Error as exc:
+            logger.error("Archive store %s cannot be written: %s; nothing fetched, closing", self.store.url, exc)
+            self.crawler.stats.set_value("archive_store/error", str(exc))
+            raise CloseSpider(ARCHIVE_STORE_ERROR) from exc
+        self.healthy = True
+        logger.info("Archive store: closed WARC files go to %s", self.store.url)
+        await self.upload_pending()  # what earlier runs left (a failed upload, a crash)
+        self._task = asyncio.ensure_future(self._every_interval())
+
+    async def _every_interval(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.upload_pending()
+
+    async def engine_stopped(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self.healthy:
+            await self.upload_pending()  # the files the crawl closed as it ended
+
+    async def upload_pending(self) -> None:
+        async with self._lock:
+            await asyncio.to_thread(self._upload_pending)
+
+    def _upload_pending(self) -> None:
+        stats = self.crawler.stats
+        done = self.ledger.uploaded()
+        for path in closed_warcs(self.root):
+            relative = path.relative_to(self.root).as_posix()
+            if done.get(relative) == path.stat().st_size:
+                continue
+            key = self.store.key_for(relative)
+            try:
+                verified = self.store.upload(path, key, sha256_of(path))
+            except S3Error as exc:
+                logger.error("Archive store: %s not uploaded, kept here for the next run: %s", path, exc)
+                stats.inc_value("archive_store/failed")
+                continue
+            self.ledger.record(relative, key, verified)
+            stats.inc_value("archive_store/uploaded")
+            stats.inc_value("archive_store/bytes", verified["size"])
+            logger.info(
+                "Archive store: %s uploaded to %s (%d bytes, sha256 verified)",
+                path.name,
+                self.store.url_of(key),
+                verified["size"],
+            )
+            if self.remove_local:
+                path.unlink()
