@@ -81,3 +81,17 @@ def test_what_an_earlier_run_left_is_uploaded_when_the_next_starts(s3, mt_site, 
     assert len(keys) > len(left)  # and this run's own
     assert not list((archive / "warc").rglob("*.warc.gz"))  # removed once verified (REMOVE_LOCAL)
     assert set(ledger(archive)) == {k.removeprefix("p/") for k in keys}
+
+
+def test_a_replay_reads_its_warc_from_the_store(s3, tmp_path):
+    from tests.support.run import PROJECT
+
+    client, settings = s3
+    client.create_bucket(Bucket="replay")
+    sample = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+    client.upload_file(str(sample), "replay", "2024/moscowtimes-sample.warc.gz")
+    items = tmp_path / "items.jsonl"
+    replay = ["-s", "REPLAY_WARC=s3://replay/2024/moscowtimes-sample.warc.gz"]
+    run = scrapy("crawl", "moscowtimes", *replay, *settings, archive=tmp_path / "archive", items=items)
+    assert run.returncode == 0, run.log
+    assert len(run.items) == 3  # the demo's three articles, as from the local file

@@ -119,6 +119,8 @@ class CopyFinder:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else None
         self.conn = sqlite3.connect(str(path) if path else ":memory:")
+        # A page cache of its own (32 MB, fixed): the buckets' B-tree's upper levels stay in memory.
+        self.conn.execute("PRAGMA cache_size = -32768")
         self.conn.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -150,17 +152,23 @@ class CopyFinder:
             return []
         values = self._values(minhash)
         keys = bucket_keys(values)
-        rows = self.conn.execute(
-            f"SELECT s.key, s.size, s.signature FROM signatures s WHERE s.key IN"
-            f" (SELECT DISTINCT key FROM buckets WHERE bucket IN ({','.join('?' * len(keys))}) LIMIT ?)",
-            (*keys, MAX_CANDIDATES + 1),
-        )
+        rows = [
+            row
+            for row in self.conn.execute(
+                f"SELECT s.key, s.size, s.signature FROM signatures s WHERE s.key IN"
+                f" (SELECT DISTINCT key FROM buckets WHERE bucket IN ({','.join('?' * len(keys))}) LIMIT ?)",
+                (*keys, MAX_CANDIDATES + 1),
+            )
+            if row[0] != exclude
+        ][:MAX_CANDIDATES]
+        if not rows:
+            return []
+        # Every candidate's estimated Jaccard similarity in one comparison of their signatures.
+        signatures = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.uint32).reshape(len(rows), NUM_PERM)
+        jaccards = (signatures == values).mean(axis=1)
         found = []
-        for key, other_size, blob in rows:
-            if key == exclude:
-                continue
-            jaccard = float(np.mean(np.frombuffer(blob, dtype=np.uint32) == values))
-            share = containment(jaccard, size, other_size)
+        for (key, other_size, _), jaccard in zip(rows, jaccards, strict=True):
+            share = containment(float(jaccard), size, other_size)
             if share >= COPY_CONTAINMENT:
                 found.append(Copy(key, round(share, 3)))
         found.sort(key=lambda c: (-c.containment, c.key))

@@ -27,6 +27,7 @@ from scrapy.utils.asyncio import run_in_thread
 from warcio.timeutils import timestamp_to_datetime
 
 from crawler.refs import ARCHIVED_ITEM_KEY, REPLAY_CAPTURE_KEY, WARC_META_KEY
+from crawler.storage.s3 import is_s3, localise
 from crawler.warc.index import ArchivedResponse, IndexedCapture, ReplayIndex
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         # (or handed over whole by ``scrapy extract`` as REPLAY_INDEX).
         index: ReplayIndex | None = settings.get("REPLAY_INDEX") or _indexes.get(crawler)
         if index is None:
-            index = _indexes[crawler] = ReplayIndex(source)
+            parts = [p for p in str(source).split(",") if p]
+            if any(is_s3(p) for p in parts):  # WARC files in object storage: replayed from local copies
+                parts = localise(parts, settings)
+            index = _indexes[crawler] = ReplayIndex(parts)
             logger.info("Replaying from the archive: %s", index.summary())
             if not len(index):
                 logger.error("Replay: no response records found in %s", source)
