@@ -108,6 +108,9 @@ S3_CACHE_DIR = ""
 #: verified (the reading room and replay then need the store). ARCHIVE_STORE_INTERVAL: seconds
 #: between uploads of the files closed meanwhile (and always when a crawl ends).
 ARCHIVE_STORE = ""
+#: This worker's name in its WARC files' names (<spider>-<WORKER_ID>-<time>-<serial>.warc.gz), so
+#: the files of several workers writing to one store never share a name; empty: <spider>-<time>-….
+WORKER_ID = ""
 ARCHIVE_STORE_REMOVE_LOCAL = False
 ARCHIVE_STORE_INTERVAL = 60.0
 #: Write WARC files at all (off: extraction only, nothing preserved).

@@ -72,15 +72,24 @@ def test_what_an_earlier_run_left_is_uploaded_when_the_next_starts(s3, mt_site, 
     left = sorted(p.relative_to(archive / "warc").as_posix() for p in (archive / "warc").rglob("*.warc.gz"))
     torn = archive / "warc" / "moscowtimes" / "moscowtimes-20260101000000-00000.warc.gz.open"
     torn.write_bytes(b"half a record")
-    store = ["-s", "ARCHIVE_STORE=s3://later/p", "-s", "ARCHIVE_STORE_REMOVE_LOCAL=True"]
+    store = ["-s", "ARCHIVE_STORE=s3://later/p", "-s", "ARCHIVE_STORE_REMOVE_LOCAL=True", "-s", "WORKER_ID=w2"]
     run = scrapy("crawl", "moscowtimes", *spider_args(mt_site), *store, *settings, archive=archive)
     assert run.returncode == 0, run.log
     keys = set(stored(client, "later", "p/"))
     assert {f"p/{name}" for name in left} <= keys  # the earlier run's files, at this run's start
     assert not any(k.endswith(".open") for k in keys)
-    assert len(keys) > len(left)  # and this run's own
+    own = keys - {f"p/{name}" for name in left}
+    assert own and all("/moscowtimes-w2-" in k for k in own)  # and this run's own, named by its worker
     assert not list((archive / "warc").rglob("*.warc.gz"))  # removed once verified (REMOVE_LOCAL)
     assert set(ledger(archive)) == {k.removeprefix("p/") for k in keys}
+    # scrapy pack fetches what is only in the store back (into S3_CACHE_DIR) and packs it all.
+    wacz = tmp_path / "all.wacz"
+    pack = scrapy("pack", "moscowtimes", "-o", str(wacz), *store, *settings, archive=archive)
+    assert pack.returncode == 0, pack.log
+    import zipfile
+
+    packed = {n.rsplit("/", 1)[-1] for n in zipfile.ZipFile(wacz).namelist() if n.startswith("archive/")}
+    assert packed == {k.rsplit("/", 1)[-1] for k in keys}
 
 
 def test_a_replay_reads_its_warc_from_the_store(s3, tmp_path):

@@ -174,3 +174,24 @@ class ArchiveStoreExtension:
             )
             if self.remove_local:
                 path.unlink()
+
+
+def fetch_uploaded(settings, spiders: list[str], local: set[str]) -> list[Path]:
+    """The WARC files of ``spiders`` that the ledger says are in ``ARCHIVE_STORE`` but are not
+    here (``ARCHIVE_STORE_REMOVE_LOCAL``): fetched into ``S3_CACHE_DIR`` (checked by size), for a
+    command that reads the archive's files (``scrapy pack``)."""
+    from crawler.storage.s3 import S3Object, cache_dir, fetch
+
+    archive_dir = Path(settings.get("ARCHIVE_DIR"))
+    store = ObjectStore(settings.get("ARCHIVE_STORE"), settings)
+    conn = UploadLedger(archive_dir)._connect()
+    try:
+        rows = conn.execute("SELECT file, key, size, etag FROM uploads ORDER BY file").fetchall()
+    finally:
+        conn.close()
+    fetched = []
+    for file, key, size, etag in rows:
+        spider, _, name = file.partition("/")
+        if spider in spiders and name not in local:
+            fetched.append(fetch(store.s3, S3Object(store.url_of(key), size, etag or ""), cache_dir(settings)))
+    return fetched

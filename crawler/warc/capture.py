@@ -159,9 +159,10 @@ class WarcCaptureMiddleware:
 
     def writer_for(self, name: str) -> WarcFileWriter:
         if self.writer is None:
+            worker = self.crawler.settings.get("WORKER_ID")
             self.writer = WarcFileWriter(
                 self.root / name,
-                name,
+                f"{name}-{worker}" if worker else name,  # unique across workers writing one archive
                 max_size=self.max_size,
                 gzip_level=self.gzip_level,
                 warcinfo=warcinfo_fields(self.crawler, name),
