@@ -253,6 +253,8 @@ def test_index_builds_the_articles_the_crawl_did(demo, indexed):
     assert read(catalog_path(archive), "SELECT count(*) FROM revisions WHERE text_file IS NOT NULL") == [(0,)]
     # The two captures that are no article (video, gallery) are known too.
     assert read(catalog_path(archive), "SELECT count(*) FROM captures WHERE article_id IS NULL") == [(2,)]
+    # ... and its articles placed in stories, as a crawl's are when it ends (StoriesExtension).
+    assert read(catalog_path(archive), "SELECT count(*) FROM articles WHERE story_id IS NULL") == [(0,)]
     found = run("search", "Gerasimov", "--json", archive=archive)
     crawl_found = run("search", "Gerasimov", "--json", archive=crawled)
     keys = ("url", "title", "snippet", "score", "warc")

@@ -139,5 +139,6 @@ def test_scrapy_extract_over_the_crawls_warc_equals_its_items(outlet, engine, tm
         "extract", str(archive / "warc"), "--spider", name, "--engine", engine, "-o", str(out), archive=tmp_path
     )
     assert run.returncode == 0, run.log
+    assert "] ERROR:" not in run.log, run.log  # no component failing on the way (an engine it expects)
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(items, key=lambda i: i["url"]) == sorted(crawl.items, key=lambda i: i["url"])

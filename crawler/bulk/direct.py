@@ -31,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
+from scrapy.extension import ExtensionManager
 from scrapy.http import Response
 from scrapy.pipelines import ItemPipelineManager
 from scrapy.statscollectors import MemoryStatsCollector
@@ -77,6 +78,9 @@ class OutletRun:
     def __init__(self, spider_cls: type[ArchiveSpider], settings: Settings) -> None:
         self.crawler = Crawler(spider_cls, settings, init_reactor=False)  # it copies the settings
         self.crawler.stats = MemoryStatsCollector(self.crawler)
+        # The crawl's extensions, as a replay crawl has them (the stories placed when it ends, the
+        # summary); none that needs the engine is started: it never starts.
+        self.crawler.extensions = ExtensionManager.from_crawler(self.crawler)
         self.spider: ArchiveSpider = spider_cls.from_crawler(self.crawler)
         self.crawler.spider = self.spider
         self.compression = _component(HttpCompressionMiddleware, self.crawler)

@@ -284,6 +284,9 @@ def extraction_settings(settings: Settings, warcs: list[Path], overrides: dict[s
             "INCREMENTAL_ENABLED": False,
             "LOGSTATS_INTERVAL": 0,
             "CONCURRENT_REQUESTS": 32,
+            # Nothing is downloaded: no delays to adapt, no console to offer.
+            "AUTOTHROTTLE_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
             **overrides,
         },
         priority="cmdline",
