@@ -95,16 +95,18 @@ def cluster(docs, names: bool, fixed: float | None = None) -> dict[str, tuple[fl
     for seed in range(ORDERS):
         order = list(range(len(docs)))
         random.Random(seed).shuffle(order)
-        finder = StoryFinder()
+        finder, copy_finder = StoryFinder(), CopyFinder()
         if fixed is not None:
             finder.threshold = lambda article, bar=fixed: bar  # type: ignore[method-assign]
         predicted = [0] * len(docs)
         for i in order:
             _, title, body = docs[i]
+            # As a crawl places an article (stories.store.place): its copies first, then its story.
+            copies = copy_finder.add(i, *signature(copy_words(title, body)))
             features = finder.features(i, title, body, "en", None)
             if not names:
                 features.names = {}
-            predicted[i] = finder.place(features).story
+            predicted[i] = finder.place(features, [c.key for c in copies]).story
         scores["noise"].append(bcubed([labels[i] for i in scored], [predicted[i] for i in scored]))
         for reading, wanted in truth.items():
             scores[reading].append(bcubed(wanted, predicted))

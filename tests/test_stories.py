@@ -162,6 +162,30 @@ def test_bad_input_never_stops_and_stays_bounded(tmp_path):
     conn.close()
     assert placed == 303
     assert most <= 300  # each copy lists its copies, bounded (MAX_LISTED per new copy)
+    # What a person reads stays bounded too, and says what it leaves out.
+    import io
+
+    from crawler.commands.serve import make_datasette
+    from crawler.commands.stories import SHOWN_ARTICLES, print_story
+
+    wire = max(stories_of(path), key=lambda s: len(s["articles"]))
+    assert len(wire["articles"]) == 300
+    out = io.StringIO()
+    print_story(wire, out)
+    text = out.getvalue()
+    article_lines = [line for line in text.splitlines() if "https://copies.example/" in line and "copies (" not in line]
+    assert len(article_lines) == SHOWN_ARTICLES and "... and 270 more articles" in text
+    assert "more pairs of copies" in text and text.count("  copies (") == 20
+    datasette = make_datasette(path, tmp_path, "")
+
+    async def page():
+        await datasette.invoke_startup()
+        return await datasette.client.get(f"/story/{wire['id']}")
+
+    story = asyncio.run(page())
+    assert story.status_code == 200
+    assert "… and 200 more articles" in story.text and "more pairs among the articles listed" in story.text
+    assert story.text.count('<section class="version">') == 1  # 300 copies of one text: one column
 
 
 def test_update_is_incremental_and_the_state_can_be_lost(tmp_path):

@@ -64,19 +64,33 @@ def story_rows(conn, since: str | None, outlet: str | None, min_articles: int) -
     return found
 
 
+#: Lines of articles and of copies the text output gives one story at most (``--json`` has all).
+SHOWN_ARTICLES, SHOWN_COPIES = 30, 20
+
+
 def print_story(story: dict[str, Any], out) -> None:
     span = story["first_seen"] or "?"
     if story["last_seen"] and story["last_seen"] != story["first_seen"]:
         span += f" to {story['last_seen']}"
     print(f"\nStory {story['id']}: {story['label'] or '(no title)'}", file=out)
     print(f"  {len(story['articles'])} articles, {story['outlets']} outlets, {span}", file=out)
-    for article in story["articles"]:
+    for article in story["articles"][:SHOWN_ARTICLES]:
         print(
             f"  {article['published'] or '?':<25} {article['outlet']:<14} {article['title'] or '(no title)'}", file=out
         )
         print(f"  {'':<25} {'':<14} {article['url']}", file=out)
-    for first, second, share in story["copies"]:
+    if len(story["articles"]) > SHOWN_ARTICLES:
+        print(f"  ... and {len(story['articles']) - SHOWN_ARTICLES} more articles (--json lists them all)", file=out)
+    for first, second, share in story["copies"][:SHOWN_COPIES]:
         print(f"  copies ({share:.0%} of the shorter in the other): {first}  =  {second}", file=out)
+    if len(story["copies"]) > SHOWN_COPIES:
+        from crawler.stories.copies import MAX_LISTED  # datasketch: not for every scrapy command
+
+        print(
+            f"  ... and {len(story['copies']) - SHOWN_COPIES} more pairs of copies (each text lists at most"
+            f" {MAX_LISTED} of its copies; --json lists them all)",
+            file=out,
+        )
 
 
 class Command(ArchiveToolCommand):

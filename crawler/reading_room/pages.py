@@ -229,26 +229,30 @@ def home_page(conn: sqlite3.Connection) -> dict[str, Any]:
 
 #: Versions a story page shows side by side at most (the others are listed).
 STORY_COLUMNS = 8
+#: Articles a story page lists (the earliest) and pairs of copies it shows among them, at most: a
+#: wire text in 10,000 places is one story, and its page stays one page.
+STORY_LISTED, STORY_COPIES = 100, 50
 
 
 def story_page(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None:
     """A story: its articles in order of publication, each outlet's version side by side with the
-    sentences only it carries marked, and the copies among them."""
+    sentences only it carries marked, and the copies among them (the earliest ``STORY_LISTED``
+    articles; how many more there are is said)."""
     stories = _rows(conn, "SELECT * FROM stories WHERE id = ?", (story_id,))
     if not stories:
         return None
-    articles = in_time_order(
+    everything = in_time_order(
         [
             dict(row)
             for row in _rows(
                 conn,
                 "SELECT a.id, a.url, a.outlet, a.title, a.language, a.authors, coalesce(a.published, a.first_captured)"
-                " AS published, r.text FROM articles a JOIN revisions r ON r.id = a.latest_revision"
-                " WHERE a.story_id = ?",
+                " AS published, a.latest_revision FROM articles a WHERE a.story_id = ?",
                 (story_id,),
             )
         ]
     )
+    articles = everything[:STORY_LISTED]
     for article in articles:
         article["utc"] = utc_label(article["published"])
     copies = copies_among(conn, [a["id"] for a in articles])
@@ -258,27 +262,33 @@ def story_page(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None
         copy_of.setdefault(pair["copy_id"], []).append((pair["article_id"], pair["containment"]))
     # One column per text: a copy of an earlier article is shown as that article's copy, not again.
     shown: list[dict[str, Any]] = []
+    shown_ids: set[int] = set()
     folded: dict[int, list[dict[str, Any]]] = {}
     for article in articles:
-        original = next(
-            (other for other, _ in copy_of.get(article["id"], []) if other in {a["id"] for a in shown}), None
-        )
+        original = next((other for other, _ in copy_of.get(article["id"], []) if other in shown_ids), None)
         if original is not None:
             folded.setdefault(original, []).append(article)
         elif len(shown) < STORY_COLUMNS:
             shown.append(article)
+            shown_ids.add(article["id"])
+    for article in shown:  # the texts of the columns only
+        row = _rows(conn, "SELECT text FROM revisions WHERE id = ?", (article["latest_revision"],))
+        article["text"] = row[0]["text"] if row else ""
     marked = only_here([(a["outlet"], a["text"] or "", a["language"]) for a in shown])
     for article, its_sentences in zip(shown, marked, strict=True):
         article["sentences"] = its_sentences
         article["only_here"] = sum(1 for _, only in its_sentences if only)
         article["copies"] = folded.get(article["id"], [])
     by_id = {a["id"]: a for a in articles}
+    folded_ids = {a["id"] for group in folded.values() for a in group}
     return {
         "story": dict(stories[0]),
         "articles": articles,
+        "articles_more": len(everything) - len(articles),
         "columns": shown,
-        "more": [a for a in articles if a not in shown and not any(a in f for f in folded.values())],
-        "copies": [(by_id[p["article_id"]], by_id[p["copy_id"]], p["containment"]) for p in copies],
+        "more": [a for a in articles if a["id"] not in shown_ids and a["id"] not in folded_ids],
+        "copies": [(by_id[p["article_id"]], by_id[p["copy_id"]], p["containment"]) for p in copies[:STORY_COPIES]],
+        "copies_more": max(0, len(copies) - STORY_COPIES),
     }
 
 

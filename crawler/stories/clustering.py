@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,6 +164,8 @@ class StoryFinder:
         self.closed_until = float("-inf")
         #: Stories closed since the caller last emptied this (it writes them out, then clears it).
         self.closed: dict[int, Story] = {}
+        #: The story of each article of an open story (a copy joins its original's story).
+        self.member_story: dict[int, int] = {}
         self._sample_matrix: Background | None = None
         self._stale = 0
 
@@ -207,8 +210,17 @@ class StoryFinder:
             return True
         return story.first - self.window <= moment <= story.last + self.window
 
-    def place(self, article: ArticleFeatures) -> Placement:
-        """Put the article in the story it belongs to, or a new one."""
+    def place(self, article: ArticleFeatures, copy_of: Iterable[int] = ()) -> Placement:
+        """Put the article in the story it belongs to, or a new one. A copy of an article of an
+        open story (``copy_of``: the copy finder's, best first) is one text with it: it joins that
+        story without a comparison, and stays out of the background sample (a wire text in 300
+        places is one text of the archive, not 300: else the background would be that text, and
+        the bar for its next copy above its own similarity)."""
+        for key in copy_of:
+            story_id = self.member_story.get(key)
+            if story_id is not None and story_id in self.stories:
+                self._join(self.stories[story_id], article)
+                return Placement(story_id, 1.0, 0.0, False)
         best, best_similarity = None, 0.0
         for story_id in self._candidates(article):
             story = self.stories[story_id]
@@ -223,15 +235,19 @@ class StoryFinder:
             self.next_id += 1
             self.stories[best] = Story(best)
         story = self.stories[best]  # type: ignore[index]
+        self._join(story, article)
+        self._remember(article)
+        return Placement(story.id, round(best_similarity, 4), round(bar, 4), new)
+
+    def _join(self, story: Story, article: ArticleFeatures) -> None:
         for term in story.index_terms():
             self.index[term].discard(story.id)
         story.add(article)
         for term in story.index_terms():
             self.index[term].add(story.id)
-        self._remember(article)
+        self.member_story[article.key] = story.id
         if article.time is not None:
             self._close_before(article.time - 2 * self.window)
-        return Placement(story.id, round(best_similarity, 4), round(bar, 4), new)
 
     def _close_before(self, moment: float) -> None:
         """Close the stories whose last article is older than ``moment``: no article can join them
@@ -244,6 +260,8 @@ class StoryFinder:
             for term in self.stories[story_id].index_terms():
                 self.index[term].discard(story_id)
             self.closed[story_id] = self.stories.pop(story_id)
+            for member in self.closed[story_id].members:
+                self.member_story.pop(member, None)
 
     def _remember(self, article: ArticleFeatures) -> None:
         """Reservoir sampling: every article seen has the same chance to be in the sample."""
@@ -265,5 +283,7 @@ class StoryFinder:
             self._sample_matrix = None
             self._stale = 0
 
-    def add(self, key: int, title: str | None, text: str, lang: str | None, time: float | None) -> Placement:
-        return self.place(self.features(key, title, text, lang, time))
+    def add(
+        self, key: int, title: str | None, text: str, lang: str | None, time: float | None, copy_of: Iterable[int] = ()
+    ) -> Placement:
+        return self.place(self.features(key, title, text, lang, time), copy_of)

@@ -35,7 +35,7 @@ from crawler.stories.texts import copy_words
 logger = logging.getLogger(__name__)
 
 #: Bumped when the finders change: a state of another version is rebuilt.
-STATE_VERSION = 3
+STATE_VERSION = 4
 STATE_NAME = "stories.pickle"
 COPIES_NAME = "copies.sqlite3"
 
@@ -49,10 +49,11 @@ def place(
     language: str | None,
     when: float | None,
 ) -> tuple[Placement, list[Copy]]:
-    """One article through both finders: its story, and its copies among the texts before it."""
-    placement = finder.add(key, title, text, language, when)
+    """One article through both finders: its copies among the texts before it, then its story
+    (a copy's is its original's)."""
     minhash, size = signature(copy_words(title, text))
-    return placement, copy_finder.add(key, minhash, size)
+    copies = copy_finder.add(key, minhash, size)
+    return finder.add(key, title, text, language, when, [c.key for c in copies]), copies
 
 
 @dataclass
