@@ -152,8 +152,8 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
         "",
         f"Target: the direct path ≥ {TARGET}× the trafilatura loop on 2 cores: **{'met' if direct >= TARGET else 'not met'}**"
         f" ({direct:.2f}×).",
-        f"Spark `{results['master']}` against the direct path: {t['direct'] / t['spark']:.2f}× (its overhead: JVM"
-        f" start, one Python worker per task, tasks of whole files; {t['spark'] - t['direct']:+.1f} s here).",
+        f"Spark `{results['master']}` against the direct path: {t['direct'] / t['spark']:.2f}× (its overhead: the JVM's"
+        f" start, a Python worker per task, extraction on the task's one thread; {t['spark'] - t['direct']:+.1f} s here).",
         f"Items: direct {results['items']['direct']:,}, spider {results['items']['spider']:,}, spark"
         f" {results['items']['spark']:,}; identical across the three: **{'yes' if results['identical'] else 'NO'}**.",
     ]
@@ -187,19 +187,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--rss", default="10000,100000", help="WARC sizes the direct path's peak memory is measured at")
+    parser.add_argument(
+        "--rss-from",
+        type=Path,
+        help="take the memory table from an earlier run's JSON (memory does not depend on the machine's load;"
+        " the report says which run)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     if not (args.source / "html").is_dir():
         print(f"bench.reextract: no html/ in {args.source}", file=sys.stderr)
         return 2
     started = time.monotonic()
+    earlier = None
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as folder:
         work = Path(folder)
         results = measure(args.source, args.n, args.repeat, args.master, work)
-        rss = memory(args.source, [int(s) for s in args.rss.split(",") if s], work) if args.rss else {}
+        if args.rss_from:
+            earlier = json.loads(args.rss_from.read_text(encoding="utf-8"))
+            rss = {int(k): v for k, v in earlier["rss"].items()}
+        else:
+            rss = memory(args.source, [int(s) for s in args.rss.split(",") if s], work) if args.rss else {}
     command = "python -m bench.reextract " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(results, rss, command)
+    if earlier is not None:
+        text = text.replace(
+            "## Peak memory of the direct path\n",
+            f"## Peak memory of the direct path\n\nFrom the run of {earlier['date']} (code {earlier['code']}), taken"
+            " with --rss-from: memory does not move with the machine's load as times do.\n",
+        )
     args.output.write_text(text, encoding="utf-8")
+    if earlier is None:
+        from bench.common import revision
+
+        record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "code": revision(), "results": results}
+        record["rss"] = {str(k): v for k, v in rss.items()}
+        args.output.with_suffix(".json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     print(text)
     print(f"bench.reextract: {time.monotonic() - started:.0f} s; wrote {args.output}", file=sys.stderr)
     return 0

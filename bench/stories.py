@@ -291,10 +291,15 @@ def main(argv=None) -> int:
             f"Time flat within 2×: **{'met' if growth <= 2 else 'not met'}** ({growth:.2f}× from the first size to"
             f" the last). Memory flat within 2×: **{'met' if memory <= 2 else 'not met'}** ({memory:.2f}×).",
             "",
+            "Time grows here, as far as we can tell, because every cycle makes each text one more copy of itself (not"
+            " profiled at both sizes): at 10,000 articles a text"
+            " has about 45 copies, at 100,000 about 450, and the copy finder compares each new text with its"
+            " candidates (at most 500: past that the cost stops growing). A real archive's texts do not gain"
+            " copies as it grows; this stream is the worst case, and its ratio is reported as measured.",
+            "",
             "The copy finder's MinHash signatures and LSH buckets are in SQLite on disk (copies.sqlite3), the story"
             " finder keeps the stories of one time window and a fixed sample, so memory does not grow with the"
-            " archive; the time grows with the copies of one text that share its buckets (every text here has"
-            " about 450 by the end, the candidates checked are capped at 500).",
+            " archive.",
         ]
     OUTPUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"bench.stories: wrote {OUTPUT}", file=sys.stderr)

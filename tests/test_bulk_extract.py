@@ -234,3 +234,48 @@ def test_spark_reads_warcs_from_s3_in_its_executors(bucket, tmp_path):
     assert done == [f"s3://archive/warc/2024/{w.name}" for w in sorted((REVISIT, SAMPLE), key=lambda w: w.name)]
     again = scrapy(*line, archive=tmp_path, timeout=600)
     assert again.returncode == 0 and "0 tasks" in again.log
+
+
+def test_a_file_done_for_another_selection_is_done_again(tmp_path):
+    warc = tmp_path / "a.warc.gz"
+    warc.write_bytes(REVISIT.read_bytes())
+    generic = OutputFolder(tmp_path / "out")
+    generic.finish(warc, generic.open(warc), {"items": 2})
+    assert generic.done(warc) is not None
+    assert OutputFolder(tmp_path / "out", selection={"spider": "rferl"}).done(warc) is None
+
+
+def test_a_whole_file_supersedes_the_ranges_of_it(tmp_path):
+    warc = tmp_path / "a.warc.gz"
+    warc.write_bytes(REVISIT.read_bytes())
+    folder = OutputFolder(tmp_path / "out")
+    for part in ("-r0000", "-r0001"):
+        folder.finish(warc, folder.open(warc, part), {"items": 1}, part)
+    assert folder.done(warc, "-r0001") is not None
+    folder.finish(warc, folder.open(warc), {"items": 2})
+    names = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert names == sorted([f"{part_name(warc)}.jsonl", f"{part_name(warc)}.json"])  # no range left beside it
+
+
+@pytest.mark.slow
+def test_an_output_that_cannot_be_written_stops_the_run_with_one_line(tmp_path):
+    import asyncio
+
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.bulk.direct import OutputError, extract_groups
+    from crawler.commands.extract import extraction_settings, plan_extraction
+
+    settings = get_project_settings()
+    from scrapy.spiderloader import SpiderLoader
+
+    plan = plan_extraction(settings, SpiderLoader.from_settings(settings), [str(SAMPLE)], None, None)
+    extraction_settings(settings, plan.warcs, {})
+
+    def full_disk(item, response, spider):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match="No space left on device"):
+        asyncio.run(extract_groups(plan.index, plan.groups.items(), settings, full_disk))
+    url = scrapy("extract", str(SAMPLE), "--url", "https://x.example/", "-o", f"{tmp_path}/out/", archive=tmp_path)
+    assert url.returncode == 2 and "--url writes one article" in url.log

@@ -56,6 +56,10 @@ READ_AHEAD = 2
 _REFRESH = re.compile(rb"refresh", re.IGNORECASE)
 
 
+class OutputError(Exception):
+    """The items could not be written (a full disk, a value Parquet refuses): the run stops."""
+
+
 @dataclass
 class Counts:
     """What became of the captures: items, and why the others gave none (named, counted)."""
@@ -120,24 +124,32 @@ class OutletRun:
             )
             counts.skip("unreadable record")
             return None
-        response = response_for(request, capture, archived, archived_item)
         try:
+            response = response_for(request, capture, archived, archived_item)
             if self.compression is not None:
                 response = self.compression.process_response(request, response)
+            if not 200 <= response.status < 300:
+                counts.skip(f"HTTP {response.status}")
+                return None
+            if self.meta_refresh is not None and isinstance(
+                self.meta_refresh.process_response(request, response), Request
+            ):
+                counts.skip("meta refresh")  # a crawl follows it instead of reading the page
+                return None
         except IgnoreRequest as exc:
             logger.warning("Extraction of %s: %s", capture.url, exc)
             counts.skip("cannot decode")
             return None
-        if not 200 <= response.status < 300:
-            counts.skip(f"HTTP {response.status}")
-            return None
-        if self.meta_refresh is not None and isinstance(self.meta_refresh.process_response(request, response), Request):
-            counts.skip("meta refresh")  # a crawl follows it instead of reading the page
+        except Exception:  # one odd capture (a malformed refresh URL, a header) never stops the run
+            logger.exception(
+                "Extraction of %s: its response could not be made (%s@%d)", capture.url, capture.path, capture.offset
+            )
+            counts.skip("error")
             return None
         return response
 
     async def extract(self, response: Response, counts: Counts, scraped: Callable[..., None] | None) -> None:
-        produced = False
+        produced = dropped = False
         try:
             async for item in self.spider.read_article(response):
                 item = revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
@@ -145,19 +157,24 @@ class OutletRun:
                     item = await self.pipelines.process_item_async(item)
                 except DropItem as exc:
                     logger.info("Dropped %s: %s", response.url, exc)
-                    counts.skip("dropped")
+                    dropped = True
                     continue
                 produced = True
+                if scraped is not None:
+                    try:
+                        scraped(item, response, self.spider)
+                    except Exception as exc:  # the output cannot be written: nothing after it could be
+                        raise OutputError(f"writing the item of {response.url}: {exc}") from exc
                 counts.items += 1
                 self.crawler.stats.inc_value("item_scraped_count")
-                if scraped is not None:
-                    scraped(item, response, self.spider)
+        except OutputError:
+            raise
         except Exception:
             logger.exception("Extraction failed on %s (the capture stays archived)", response.url)
             counts.skip("error")
             return
         if not produced:
-            counts.skip(str(response.meta.get(OUTCOME_KEY) or "no article").replace("_", " "))
+            counts.skip("dropped" if dropped else str(response.meta.get(OUTCOME_KEY) or "no article").replace("_", " "))
 
 
 def _component(cls, crawler: Crawler):
@@ -185,32 +202,43 @@ async def extract_groups(
         run = OutletRun(spider_cls, settings)
         await run.open()
         tasks: set[asyncio.Task[None]] = set()
+        failures: list[OutputError] = []
 
-        async def one(response: Response, run: OutletRun = run) -> None:
+        async def one(response: Response, run: OutletRun = run, failures: list[OutputError] = failures) -> None:
             try:
                 await run.extract(response, counts, scraped)
                 if received is not None:
                     received(response, response.request, run.spider)
+            except OutputError as exc:
+                failures.append(exc)
+            except Exception:
+                logger.exception("After the extraction of %s", response.url)
             finally:
                 slots.release()
                 if progress is not None:
                     progress(1)
 
-        for capture in captures:
-            await slots.acquire()
-            counts.captures += 1
-            response = run.response(index, capture, counts)
-            if response is None:
-                slots.release()
-                if progress is not None:
-                    progress(1)
-                continue
-            task = asyncio.ensure_future(one(response))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.gather(*tasks)
-        await run.close()
+        try:
+            for capture in captures:
+                await slots.acquire()
+                counts.captures += 1
+                response = run.response(index, capture, counts)
+                if response is None:
+                    slots.release()
+                    if progress is not None:
+                        progress(1)
+                    continue
+                task = asyncio.ensure_future(one(response))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                if failures:
+                    break  # the output cannot be written: stop reading
+            if tasks:
+                await asyncio.gather(*tasks)
+            if failures:
+                raise failures[0]
+        finally:
+            await run.close()
     return counts
 
 

@@ -42,7 +42,8 @@ def part_name(source: Path | str) -> str:
         digest = hashlib.sha1(source.encode("utf-8")).hexdigest()[:8]
         name = source.rsplit("/", 1)[-1]
     else:
-        digest = hashlib.sha1(str(source.resolve()).encode("utf-8")).hexdigest()[:8]
+        # A file's name once closed (a WARC still .open is the same file after its rename).
+        digest = hashlib.sha1(str(source.resolve()).removesuffix(".open").encode("utf-8")).hexdigest()[:8]
         name = source.name
     for suffix in (".open", ".gz", ".warc"):
         name = name.removesuffix(suffix)
@@ -132,13 +133,22 @@ Sink = JsonLinesSink | ParquetSink
 class OutputFolder:
     """The output folder of a bulk re-extraction (local), resumable WARC file by WARC file."""
 
-    def __init__(self, root: str | Path, fmt: str = "jsonl", aliases: dict[Path, str] | None = None) -> None:
-        """``aliases``: local copies of files in object storage, by the URL they are named after."""
+    def __init__(
+        self,
+        root: str | Path,
+        fmt: str = "jsonl",
+        aliases: dict[Path, str] | None = None,
+        selection: dict[str, Any] | None = None,
+    ) -> None:
+        """``aliases``: local copies of files in object storage, by the URL they are named after.
+        ``selection``: what was asked of each file (``--spider``): a file done for another
+        selection is done again."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r} (one of {', '.join(FORMATS)})")
         self.root = Path(root)
         self.format = fmt
         self.aliases = aliases or {}
+        self.selection = selection or {}
         (self.root / DONE).mkdir(parents=True, exist_ok=True)
 
     def _name(self, source: Path | str) -> str:
@@ -158,6 +168,8 @@ class OutputFolder:
         try:
             record = json.loads(self._done_path(source, part).read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            return None
+        if record.get("selection", {}) != self.selection:
             return None
         if isinstance(source, str) or source in self.aliases:
             size = size if size is not None else (source.stat().st_size if isinstance(source, Path) else None)
@@ -187,6 +199,7 @@ class OutputFolder:
             "size": stat.st_size if stat else None,
             "mtime": stat.st_mtime_ns if stat else None,
             "output": final.name,
+            "selection": self.selection,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **counts,
         }
@@ -194,3 +207,7 @@ class OutputFolder:
         partial = done.with_name(done.name + ".part")
         partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
         partial.replace(done)
+        if not part:  # the whole file supersedes the ranges of it an earlier run (on Spark) did
+            name = self._name(source)
+            for old in [*self.root.glob(f"{name}-r[0-9]*.*"), *(self.root / DONE).glob(f"{name}-r[0-9]*.json")]:
+                old.unlink(missing_ok=True)

@@ -48,6 +48,7 @@ from tqdm import tqdm
 
 from crawler.bulk.output import OutputFolder
 from crawler.storage.s3 import S3Error, client, fetch, is_s3, list_warcs
+from crawler.warc.index import close_open_files
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -98,16 +99,19 @@ def extract_warc_task(
     try:
         plan = plan_extraction(settings, SpiderLoader.from_settings(settings), [local], spider, None)
         extraction_settings(settings, plan.warcs, {})
-        folder = OutputFolder(output, fmt, aliases)
+        folder = OutputFolder(output, fmt, aliases, {"spider": spider} if spider else None)
         results = asyncio.run(extract_files(plan.index, plan.groups.items(), settings, folder, sources=plan.warcs))
     finally:
         if download is not None:
+            close_open_files()  # the Python worker is reused: its descriptors would keep the copy's space
             shutil.rmtree(download, ignore_errors=True)
     problems = plan.index.errors + plan.index.skipped
     return task_result(source, "", results, problems, started)
 
 
-def extract_range_task(payload: tuple[Any, ...], output: str, fmt: str, overrides: dict[str, Any]) -> dict[str, Any]:
+def extract_range_task(
+    payload: tuple[Any, ...], output: str, fmt: str, spider: str | None, overrides: dict[str, Any]
+) -> dict[str, Any]:
     """A task of a range of one file's records, with its part of the driver's index."""
     import asyncio
 
@@ -126,7 +130,8 @@ def extract_range_task(payload: tuple[Any, ...], output: str, fmt: str, override
         for name, c in named
     ]
     extraction_settings(settings, [Path(source)], {})
-    result = asyncio.run(extract_part(index, groups, settings, OutputFolder(output, fmt), Path(source), part))  # type: ignore[arg-type]
+    folder = OutputFolder(output, fmt, selection={"spider": spider} if spider else None)
+    result = asyncio.run(extract_part(index, groups, settings, folder, Path(source), part))  # type: ignore[arg-type]
     return task_result(source, part, [result], [], started)
 
 
@@ -184,7 +189,7 @@ def command_line_settings(settings: Settings) -> dict[str, Any]:
 
 def run_spark(
     args: list[str], output: str, master: str, spider: str | None, fmt: str, settings: Settings, loader
-) -> int:
+) -> int:  # noqa: PLR0912 - one job's steps, said in order
     """The job: WARC files or ranges of their records as tasks; per-task counts; the exit code
     (1 when a file could not be read whole or the job failed)."""
     from crawler.commands.extract import input_files
@@ -201,7 +206,7 @@ def run_spark(
         except S3Error as exc:
             print(f"extract: {exc}", file=sys.stderr)
             return 2
-    folder = OutputFolder(output, fmt)
+    folder = OutputFolder(output, fmt, selection={"spider": spider} if spider else None)
     spark = session(master)
     context = spark.sparkContext
     context.setLogLevel("WARN")
@@ -217,7 +222,7 @@ def run_spark(
             kind = "files"
         else:
             todo, problems = ranges(warcs, folder, spider, settings, loader)
-            task = partial(extract_range_task, output=out, fmt=fmt, overrides=overrides)
+            task = partial(extract_range_task, output=out, fmt=fmt, spider=spider, overrides=overrides)
             kind = f"ranges of {RANGE_CAPTURES} captures"
         print(
             f"extract: {len(warcs) + len(objects)} WARC files; {len(todo)} tasks ({kind}) to do on Spark ({master},"
@@ -263,7 +268,10 @@ def ranges(warcs: list[Path], folder: OutputFolder, spider: str | None, settings
         if source not in by_file and folder.done(source) is None:
             folder.finish(source, folder.open(source), {"captures": 0, "items": 0, "skipped": {}})
     for source, groups in by_file.items():
-        flat = [(cls.name, c) for cls, captures in groups for c in captures]
+        if folder.done(source) is not None:
+            continue  # done whole (by the direct path, or as a file task of an earlier run)
+        # In the file's own order: the same ranges whatever else the run reads.
+        flat = sorted(((cls.name, c) for cls, captures in groups for c in captures), key=lambda nc: nc[1].offset)
         for k in range(0, len(flat), RANGE_CAPTURES):
             part = f"-r{k // RANGE_CAPTURES:04d}"
             if folder.done(source, part) is not None:

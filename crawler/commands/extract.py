@@ -153,6 +153,8 @@ class Command(ScrapyCommand):
         folder = opts.output.endswith("/") or Path(opts.output).is_dir()
         if opts.format and not folder:
             raise UsageError("--format is for an output FOLDER/ (a file's format is its suffix)", print_help=False)
+        if opts.url and folder:
+            raise UsageError("--url writes one article: give a file (-o FILE), not a FOLDER/", print_help=False)
         if opts.engine == "spark":
             if not folder:
                 raise UsageError("--engine spark writes into an output FOLDER/ (-o FOLDER/)", print_help=False)
@@ -167,7 +169,10 @@ class Command(ScrapyCommand):
         if folder:
             if opts.engine != "direct":
                 raise UsageError("an output FOLDER/ is written by --engine direct or spark", print_help=False)
-            self.exitcode = extract_to_folder(self.settings, plan, OutputFolder(opts.output, opts.format or "jsonl"))
+            selection = {"spider": opts.spider} if opts.spider else None
+            self.exitcode = extract_to_folder(
+                self.settings, plan, OutputFolder(opts.output, opts.format or "jsonl", selection=selection)
+            )
             return
         counts = {"items": 0}
         sink: JsonLinesSink | ParquetSink
@@ -180,8 +185,16 @@ class Command(ScrapyCommand):
             sink.write(item)
             counts["items"] += 1
 
-        outcome = run_extraction(self.settings, self.crawler_process, plan, scraped, "extract", engine=opts.engine)
-        sink.close()
+        from crawler.bulk.direct import OutputError
+
+        try:
+            outcome = run_extraction(self.settings, self.crawler_process, plan, scraped, "extract", engine=opts.engine)
+        except OutputError as exc:
+            print(f"extract: stopped: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
+        finally:
+            sink.close()  # a Parquet file without its footer is unreadable: close it whatever happened
         print(
             f"extract: {plan.described()} -> {counts['items']} articles"
             + (f" in {opts.output}" if opts.output != "-" else ""),
@@ -196,7 +209,7 @@ def extract_to_folder(settings: Settings, plan: ExtractionPlan, folder: OutputFo
     """The direct path into an output folder, one file per WARC file, resumable; the exit code."""
     import asyncio
 
-    from crawler.bulk.direct import extract_files
+    from crawler.bulk.direct import OutputError, extract_files
 
     extraction_settings(settings, plan.warcs, {})
     progress = tqdm(total=len(plan.captures), desc="extract", unit="page", file=sys.stderr, disable=not plan.captures)
@@ -204,6 +217,9 @@ def extract_to_folder(settings: Settings, plan: ExtractionPlan, folder: OutputFo
         results = asyncio.run(
             extract_files(plan.index, plan.groups.items(), settings, folder, progress.update, sources=plan.warcs)
         )
+    except OutputError as exc:  # the files done so far are whole and kept; the next run does the rest
+        print(f"extract: stopped: {exc}", file=sys.stderr)
+        return 1
     finally:
         progress.close()
     resumed = [r for r in results if r.resumed]

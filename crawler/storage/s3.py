@@ -135,9 +135,10 @@ def fetch(s3, obj: S3Object, cache: Path) -> Path:
     except Exception as exc:
         partial.unlink(missing_ok=True)
         raise _explained(exc, obj.url, s3.meta.endpoint_url) from exc
-    if partial.stat().st_size != obj.size:
+    got = partial.stat().st_size
+    if got != obj.size:
         partial.unlink(missing_ok=True)
-        raise S3Error(f"{obj.url}: downloaded {partial.stat().st_size} bytes of {obj.size}")
+        raise S3Error(f"{obj.url}: downloaded {got} bytes of {obj.size}")
     partial.replace(local)
     stamp.write_text(json.dumps({"url": obj.url, "size": obj.size, "etag": obj.etag}), encoding="utf-8")
     return local

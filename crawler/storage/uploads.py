@@ -6,7 +6,7 @@
   bucket, read-only, wrong credentials, no server), one error line names the part and the
   spider closes before anything is fetched (``archive_store_error``: ``scrapy crawl`` exits 1);
 - then, and every ``ARCHIVE_STORE_INTERVAL`` seconds, and when the engine stops, the closed WARC
-  files under ``ARCHIVE_DIR/warc/`` that the ledger does not hold are uploaded (on a thread; in
+  files under ``ARCHIVE_DIR/warc/<spider>/`` that the ledger does not hold are uploaded (on a thread; in
   parts when large) to ``<prefix>/<spider>/<file>``, verified (the stored size and the sha256 the
   object carries must be the local file's) and recorded in the ledger (the ``uploads`` table of
   ``ARCHIVE_DIR/state.sqlite3``: file, key, size, sha256, ETag, when); with
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from crawler.refs import ARCHIVE_STORE_ERROR
 from crawler.storage.s3 import ObjectStore, S3Error, sha256_of
 
 logger = logging.getLogger(__name__)
+#: Held by the upload pass under way (a thread), so two passes never upload or remove one file.
+_PASS = threading.Lock()
 
 LEDGER = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -96,6 +99,9 @@ class ArchiveStoreExtension:
         self.crawler = crawler
         self.store = store
         self.root = archive_dir / "warc"
+        #: This crawl's own folder (``crawlall`` runs one crawl per spider in one process: each
+        #: uploads its own spider's files, never another's at the same time).
+        self.folder = self.root / crawler.spidercls.name
         self.ledger = UploadLedger(archive_dir)
         self.remove_local = remove_local
         self.interval = interval
@@ -137,11 +143,14 @@ class ArchiveStoreExtension:
     async def _every_interval(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            await self.upload_pending()
+            try:
+                await self.upload_pending()
+            except Exception:  # the next pass (or the last, when the crawl ends) tries again
+                logger.exception("Archive store: an upload pass failed")
 
     async def engine_stopped(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            self._task.cancel()  # a pass under way goes on in its thread; the one below waits for it
         if self.healthy:
             await self.upload_pending()  # the files the crawl closed as it ended
 
@@ -150,16 +159,20 @@ class ArchiveStoreExtension:
             await asyncio.to_thread(self._upload_pending)
 
     def _upload_pending(self) -> None:
+        with _PASS:  # one pass at a time in the process, whichever crawl or thread asks
+            self._upload_folder()
+
+    def _upload_folder(self) -> None:
         stats = self.crawler.stats
         done = self.ledger.uploaded()
-        for path in closed_warcs(self.root):
+        for path in closed_warcs(self.folder):
             relative = path.relative_to(self.root).as_posix()
-            if done.get(relative) == path.stat().st_size:
-                continue
-            key = self.store.key_for(relative)
             try:
+                if done.get(relative) == path.stat().st_size:
+                    continue
+                key = self.store.key_for(relative)
                 verified = self.store.upload(path, key, sha256_of(path))
-            except S3Error as exc:
+            except (S3Error, OSError) as exc:
                 logger.error("Archive store: %s not uploaded, kept here for the next run: %s", path, exc)
                 stats.inc_value("archive_store/failed")
                 continue

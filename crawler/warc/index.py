@@ -384,6 +384,7 @@ class _OpenFiles:
         self.lock = threading.Lock()
 
     def pread(self, path: Path, length: int, offset: int) -> bytes:
+        # Read under the lock: a descriptor another thread evicts (and closes) is never read.
         with self.lock:
             fd = self.fds.pop(path, None)
             if fd is None:
@@ -391,10 +392,21 @@ class _OpenFiles:
             self.fds[path] = fd
             while len(self.fds) > self.SIZE:
                 os.close(self.fds.popitem(last=False)[1])
-        return os.pread(fd, length, offset)
+            return os.pread(fd, length, offset)
+
+    def close_all(self) -> None:
+        """Close every descriptor (a file about to be removed is then really gone)."""
+        with self.lock:
+            while self.fds:
+                os.close(self.fds.popitem()[1])
 
 
 _open_files = _OpenFiles()
+
+
+def close_open_files() -> None:
+    """Let go of every WARC file read lately (before removing files that were read)."""
+    _open_files.close_all()
 
 
 def _record_bytes(capture: IndexedCapture):
