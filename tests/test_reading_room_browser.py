@@ -10,14 +10,12 @@ from __future__ import annotations
 import http.client
 import os
 import socket
-import subprocess
-import time
 import urllib.request
 
 import pytest
 
-from tests.support.network import free_port
-from tests.support.run import ENV, PROJECT, command
+from tests.support.run import PROJECT
+from tests.support.serve import serving
 from tests.support.two_runs import NEW_SENTENCE, OLD_SENTENCE, two_runs
 from tests.test_replaywebpage import CHROMIUM, CHROMIUM_ARGS
 
@@ -31,28 +29,8 @@ EDITED_TITLE = "Russia, U.S. Army Chiefs Hold Rare Call Amid Ukraine Escalation"
 def served(tmp_path_factory):
     with two_runs(tmp_path_factory.mktemp("reading-room")) as (_site, archive, first, second, *_):
         assert first.returncode == 0 and second.returncode == 0, second.stdout + second.stderr
-        port = free_port()
-        line = [*command("serve", "--port", str(port), archive=archive)]
-        proc = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/", timeout=5) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        output = proc.stdout.read() if proc.stdout else ""
-                        raise AssertionError(f"scrapy serve did not start: {output}") from None
-                    time.sleep(0.3)
+        with serving(archive) as (base, port, proc):
             yield base, port, archive, proc
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            if proc.stdout:
-                proc.stdout.close()
 
 
 def raw_get(port: int, path: str) -> int:

@@ -10,17 +10,14 @@ docs/images/reading-room-story.png).
 from __future__ import annotations
 
 import os
-import subprocess
-import time
-import urllib.request
 from datetime import datetime
 
 import pytest
 
 from crawler.catalog.schema import connect
 from crawler.stories.store import StoryIndex
-from tests.support.network import free_port
-from tests.support.run import ENV, PROJECT, command
+from tests.support.run import PROJECT
+from tests.support.serve import serving
 from tests.test_replaywebpage import CHROMIUM, CHROMIUM_ARGS
 from tests.test_stories import SEED_000, SEED_004, build, seed_items
 
@@ -36,27 +33,8 @@ def served(tmp_path):
     index = StoryIndex(path)
     index.update()
     index.close()
-    port = free_port()
-    line = command("serve", "--port", str(port), archive=tmp_path)
-    proc = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read() if proc.stdout else ""
-                    raise AssertionError(f"scrapy serve did not start: {output}") from None
-                time.sleep(0.3)
+    with serving(tmp_path) as (base, _port, _proc):
         yield base, path
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_the_seeds_story_side_by_side_in_a_browser(served, tmp_path):

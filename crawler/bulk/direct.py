@@ -72,8 +72,22 @@ class Counts:
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
     def described(self) -> str:
-        others = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
+        others = skips_text(self.skipped)
         return f"{self.items} articles from {self.captures} captures" + (f" (no article: {others})" if others else "")
+
+
+def skips_text(skipped: dict[str, int]) -> str:
+    """Why captures gave no article, most frequent first: ``2 not article, 1 unreadable record``."""
+    return ", ".join(f"{n} {why}" for why, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def merged_skips(results: Iterable[FileResult]) -> dict[str, int]:
+    """The reasons of several files' results, counted together."""
+    merged: dict[str, int] = {}
+    for result in results:
+        for why, n in result.skipped.items():
+            merged[why] = merged.get(why, 0) + n
+    return merged
 
 
 class OutletRun:

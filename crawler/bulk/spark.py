@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
+from crawler.bulk.direct import captures_by_file, extract_files, extract_part, merged_skips, skips_text
 from crawler.bulk.output import OutputFolder
 from crawler.storage.s3 import S3Error, client, fetch, is_s3, list_warcs
 from crawler.warc.index import close_open_files
@@ -84,7 +85,6 @@ def extract_warc_task(
 
     from scrapy.spiderloader import SpiderLoader
 
-    from crawler.bulk.direct import extract_files
     from crawler.commands.extract import extraction_settings, plan_extraction
 
     settings = task_settings(overrides)
@@ -117,7 +117,6 @@ def extract_range_task(
 
     from scrapy.spiderloader import SpiderLoader
 
-    from crawler.bulk.direct import extract_part
     from crawler.commands.extract import SpiderLookup, extraction_settings
     from crawler.spiders.generic import GenericArticleSpider
 
@@ -136,16 +135,12 @@ def extract_range_task(
 
 
 def task_result(source: str, part: str, results: list[Any], problems: list[str], started: float) -> dict[str, Any]:
-    skipped: dict[str, int] = {}
-    for result in results:
-        for why, n in result.skipped.items():
-            skipped[why] = skipped.get(why, 0) + n
     return {
         "source": source,
         "part": part,
         "captures": sum(r.captures for r in results),
         "items": sum(r.items for r in results),
-        "skipped": skipped,
+        "skipped": merged_skips(results),
         "unreadable": len(problems),
         "problems": problems[:5],
         "seconds": round(time.monotonic() - started, 2),
@@ -241,7 +236,7 @@ def run_spark(
     if results:
         print("extract: per task (file[range]: captures -> articles; no article; seconds; host)", file=sys.stderr)
     for result in results:
-        skipped = ", ".join(f"{n} {why}" for why, n in sorted(result["skipped"].items())) or "-"
+        skipped = skips_text(result["skipped"]) or "-"
         print(
             f"extract:   {Path(result['source']).name}{result['part']}: {result['captures']} -> {result['items']};"
             f" {skipped}; {result['seconds']} s; {result['host']}",
@@ -258,7 +253,6 @@ def ranges(warcs: list[Path], folder: OutputFolder, spider: str | None, settings
     """The tasks of ranges of records: the files indexed here once, their captures cut into
     ``RANGE_CAPTURES``, each with its part of the index; files without an article capture are
     marked done here. Returns the tasks to do and what the index could not read."""
-    from crawler.bulk.direct import captures_by_file
     from crawler.commands.extract import plan_extraction
 
     plan = plan_extraction(settings, loader, [str(w) for w in warcs], spider, None)

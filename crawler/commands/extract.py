@@ -209,7 +209,7 @@ def extract_to_folder(settings: Settings, plan: ExtractionPlan, folder: OutputFo
     """The direct path into an output folder, one file per WARC file, resumable; the exit code."""
     import asyncio
 
-    from crawler.bulk.direct import OutputError, extract_files
+    from crawler.bulk.direct import OutputError, extract_files, merged_skips, skips_text
 
     extraction_settings(settings, plan.warcs, {})
     progress = tqdm(total=len(plan.captures), desc="extract", unit="page", file=sys.stderr, disable=not plan.captures)
@@ -228,12 +228,9 @@ def extract_to_folder(settings: Settings, plan: ExtractionPlan, folder: OutputFo
         f" {folder.root}" + (f" ({len(resumed)} files done by an earlier run, kept)" if resumed else ""),
         file=sys.stderr,
     )
-    skipped: dict[str, int] = {}
-    for result in results:
-        for why, n in result.skipped.items():
-            skipped[why] = skipped.get(why, 0) + n
+    skipped = merged_skips(results)
     if skipped:
-        print("extract: no article: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())), file=sys.stderr)
+        print(f"extract: no article: {skips_text(skipped)}", file=sys.stderr)
     return report_unreadable(plan.index, "extract")
 
 

@@ -61,12 +61,16 @@ class UploadLedger:
         conn.execute(LEDGER)
         return conn
 
-    def uploaded(self) -> dict[str, int]:
+    def rows(self) -> list[tuple[str, str, int, str | None]]:
+        """Every file uploaded: (file, key, size, ETag), by file."""
         conn = self._connect()
         try:
-            return {file: size for file, size in conn.execute("SELECT file, size FROM uploads")}
+            return conn.execute("SELECT file, key, size, etag FROM uploads ORDER BY file").fetchall()
         finally:
             conn.close()
+
+    def uploaded(self) -> dict[str, int]:
+        return {file: size for file, _, size, _ in self.rows()}
 
     def record(self, file: str, key: str, verified: dict[str, Any]) -> None:
         conn = self._connect()
@@ -197,13 +201,8 @@ def fetch_uploaded(settings, spiders: list[str], local: set[str]) -> list[Path]:
 
     archive_dir = Path(settings.get("ARCHIVE_DIR"))
     store = ObjectStore(settings.get("ARCHIVE_STORE"), settings)
-    conn = UploadLedger(archive_dir)._connect()
-    try:
-        rows = conn.execute("SELECT file, key, size, etag FROM uploads ORDER BY file").fetchall()
-    finally:
-        conn.close()
     fetched = []
-    for file, key, size, etag in rows:
+    for file, key, size, etag in UploadLedger(archive_dir).rows():
         spider, _, name = file.partition("/")
         if spider in spiders and name not in local:
             fetched.append(fetch(store.s3, S3Object(store.url_of(key), size, etag or ""), cache_dir(settings)))

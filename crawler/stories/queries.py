@@ -34,7 +34,12 @@ def posix_time(day_or_date: str | None) -> float | None:
 def in_time_order(rows: list[Any], key: str = "published") -> list[Any]:
     """Rows in order of the instant in their ``key`` (dates written with different offsets:
     2021-11-24T00:22+03:00 is before 2021-11-23T21:35+00:00), undated last, then by ``id``."""
-    return sorted(rows, key=lambda r: (posix_time(r[key]) is None, posix_time(r[key]) or 0.0, r["id"]))
+
+    def order(row: Any) -> tuple[bool, float, int]:
+        moment = posix_time(row[key])  # parsed once a row
+        return (moment is None, moment or 0.0, row["id"])
+
+    return sorted(rows, key=order)
 
 
 def utc_label(day_or_date: str | None) -> str | None:

@@ -22,6 +22,19 @@ CREDENTIALS = {
 }
 
 
+def s3_client(endpoint: str):
+    """A boto3 client of the test server, with the test credentials."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=CREDENTIALS["AWS_REGION_NAME"],
+    )
+
+
 @contextmanager
 def s3_server(folder: Path) -> Iterator[str]:
     """The endpoint URL of a running SeaweedFS S3 server whose data is in ``folder``."""
@@ -58,15 +71,7 @@ def s3_server(folder: Path) -> Iterator[str]:
     proc = subprocess.Popen(line, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     try:
-        import boto3
-
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=CREDENTIALS["AWS_REGION_NAME"],
-        )
+        s3 = s3_client(endpoint)
         deadline = time.monotonic() + 60
         while True:
             try:
