@@ -60,6 +60,11 @@ def test_a_bucket_that_takes_no_write_stops_the_crawl_before_it_fetches(s3, mt_s
     assert "cannot be written" in run.log and "no such bucket" in run.log and "no-such-bucket" in run.log
     assert len(mt_site.requests) == before  # nothing fetched
     assert "'finish_reason': 'archive_store_error'" in run.log
+    for wrong in ("s3://", "/var/archive"):  # no bucket named: the same one line, no traceback
+        bad = scrapy("crawl", "moscowtimes", *spider_args(mt_site), "-s", f"ARCHIVE_STORE={wrong}", archive=archive)
+        assert bad.returncode == 1 and "Traceback" not in bad.log, bad.log
+        assert f"ARCHIVE_STORE={wrong!r}: not an S3 URL with a bucket" in bad.log
+    assert len(mt_site.requests) == before
 
 
 def test_what_an_earlier_run_left_is_uploaded_when_the_next_starts(s3, mt_site, tmp_path):

@@ -37,7 +37,7 @@ def is_s3(path: object) -> bool:
 def split(url: str) -> tuple[str, str]:
     """``s3://bucket/some/key`` -> (``bucket``, ``some/key``)."""
     bucket, _, key = url[len(PREFIX) :].partition("/")
-    if not bucket:
+    if not is_s3(url) or not bucket:
         raise S3Error(f"not an S3 URL with a bucket: {url!r}")
     return bucket, key
 
@@ -191,8 +191,8 @@ class ObjectStore:
     """The bucket and prefix of ``ARCHIVE_STORE`` (``s3://bucket/prefix``), for uploads."""
 
     def __init__(self, url: str, settings: Any) -> None:
+        self.bucket, prefix = split(url)
         self.url = url.rstrip("/")
-        self.bucket, prefix = split(self.url)
         self.prefix = prefix.strip("/")
         self.s3 = client(settings)
 

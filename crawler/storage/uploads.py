@@ -99,9 +99,18 @@ def closed_warcs(root: Path) -> list[Path]:
 
 
 class ArchiveStoreExtension:
-    def __init__(self, crawler, store: ObjectStore, archive_dir: Path, remove_local: bool, interval: float) -> None:
+    def __init__(
+        self,
+        crawler,
+        store: ObjectStore | None,
+        archive_dir: Path,
+        remove_local: bool,
+        interval: float,
+        error: str | None = None,
+    ) -> None:
         self.crawler = crawler
-        self.store = store
+        self.store = store  # None when ARCHIVE_STORE is no bucket URL (``error`` says why)
+        self.error = error
         self.root = archive_dir / "warc"
         #: This crawl's own folder (``crawlall`` runs one crawl per spider in one process: each
         #: uploads its own spider's files, never another's at the same time).
@@ -121,18 +130,27 @@ class ArchiveStoreExtension:
             raise NotConfigured
         if settings.get("REPLAY_WARC"):
             raise NotConfigured  # a replay writes no WARC
+        try:
+            store, error = ObjectStore(url, settings), None
+        except S3Error as exc:  # said when the spider opens: one line and exit 1, not a traceback
+            store, error = None, f"ARCHIVE_STORE={url!r}: {exc}"
         extension = cls(
             crawler,
-            ObjectStore(url, settings),
+            store,
             Path(settings.get("ARCHIVE_DIR")),
             settings.getbool("ARCHIVE_STORE_REMOVE_LOCAL"),
             settings.getfloat("ARCHIVE_STORE_INTERVAL"),
+            error,
         )
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     async def spider_opened(self, spider) -> None:
+        if self.store is None:
+            logger.error("Archive store: %s; nothing fetched, closing", self.error)
+            self.crawler.stats.set_value("archive_store/error", self.error)
+            raise CloseSpider(ARCHIVE_STORE_ERROR)
         try:
             await asyncio.to_thread(self.store.check_writable)
         except S3Error as exc:
@@ -167,6 +185,9 @@ class ArchiveStoreExtension:
             self._upload_folder()
 
     def _upload_folder(self) -> None:
+        store = self.store
+        if store is None:  # never healthy: nothing is uploaded (spider_opened closed the crawl)
+            return
         stats = self.crawler.stats
         done = self.ledger.uploaded()
         for path in closed_warcs(self.folder):
@@ -174,8 +195,8 @@ class ArchiveStoreExtension:
             try:
                 if done.get(relative) == path.stat().st_size:
                     continue
-                key = self.store.key_for(relative)
-                verified = self.store.upload(path, key, sha256_of(path))
+                key = store.key_for(relative)
+                verified = store.upload(path, key, sha256_of(path))
             except (S3Error, OSError) as exc:
                 logger.error("Archive store: %s not uploaded, kept here for the next run: %s", path, exc)
                 stats.inc_value("archive_store/failed")
@@ -186,7 +207,7 @@ class ArchiveStoreExtension:
             logger.info(
                 "Archive store: %s uploaded to %s (%d bytes, sha256 verified)",
                 path.name,
-                self.store.url_of(key),
+                store.url_of(key),
                 verified["size"],
             )
             if self.remove_local:
