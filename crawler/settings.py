@@ -89,6 +89,8 @@ EXTENSIONS = {
 ADDONS = {
     # Swaps the network for the archive when REPLAY_WARC is set.
     "crawler.warc.replay.ReplayAddon": 0,
+    # Shares one frontier between workers when FRONTIER_URL is set (crawler/frontier/).
+    "crawler.frontier.addon.FrontierAddon": 10,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -112,6 +114,18 @@ ARCHIVE_STORE = ""
 #: the files of several workers writing to one store never share a name; empty: <spider>-<time>-….
 WORKER_ID = ""
 ARCHIVE_STORE_REMOVE_LOCAL = False
+#: One request queue and duplicate filter for every worker of a run, on any machine
+#: (redis://host:port/db; scrapy-redis), with one request at a time per site for all of them and
+#: robots.txt fetched once (docs/CLUSTER.md); empty: the crawl is this process's alone, as ever.
+FRONTIER_URL = ""
+#: The frontier's keys begin with this (two archives may share one Redis under two prefixes).
+FRONTIER_PREFIX = "dna"
+#: Seconds a worker's lease lasts without renewal (renewed every third of it): a worker silent
+#: that long is gone, and what it had taken is queued again by the others.
+FRONTIER_LEASE = 10.0
+#: Seconds a site's slot may be held by one request at most (a dead worker's slot frees itself
+#: then); 0: DOWNLOAD_TIMEOUT + 30.
+FRONTIER_SLOT_LEASE = 0.0
 ARCHIVE_STORE_INTERVAL = 60.0
 #: Write WARC files at all (off: extraction only, nothing preserved).
 WARC_ENABLED = True

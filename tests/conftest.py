@@ -33,3 +33,16 @@ def s3(tmp_path_factory):
         client = s3_client(endpoint)
         settings = [f"AWS_ENDPOINT_URL={endpoint}", *(f"{k}={v}" for k, v in CREDENTIALS.items())]
         yield client, [arg for setting in settings for arg in ("-s", setting)]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A real Redis on loopback for the module (Debian's redis-server): its redis:// URL."""
+    from pathlib import Path
+
+    from tests.support.redis_server import REDIS_SERVER, redis_server
+
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip("no redis-server (bin/setup installs Debian's redis-server)")
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

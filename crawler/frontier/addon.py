@@ -1,0 +1,46 @@
+"""``FRONTIER_URL=redis://…`` turns the shared frontier on; without it nothing here is loaded.
+
+An add-on, as replay is: it sets scrapy-redis' scheduler (ours, ``scheduler.FrontierScheduler``,
+with the reliable queue) and duplicate filter under the run's keys, and adds the frontier's
+components: the cluster's site slots (a downloader middleware just before the WARC capture, so
+a slot is held for the transfer only), robots.txt shared (in RobotsTxtMiddleware's place), the
+run's feeds and sitemaps sent once (a spider middleware) and the workers' leases and end of run
+(an extension). A replay (``REPLAY_WARC``) reads the archive, not a frontier: it is left alone.
+"""
+
+from __future__ import annotations
+
+from scrapy.settings import Settings
+
+#: Above a spider's ``custom_settings`` (30), below the command line (``-s``, 40), as replay's.
+PRIORITY = 35
+
+_ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
+
+
+class FrontierAddon:
+    def update_settings(self, settings: Settings) -> None:
+        url = settings.get("FRONTIER_URL")
+        if not url or settings.get("REPLAY_WARC") or settings.get("REPLAY_INDEX"):
+            return
+        prefix = settings.get("FRONTIER_PREFIX")
+        for name, value in (
+            ("SCHEDULER", "crawler.frontier.scheduler.FrontierScheduler"),
+            ("SCHEDULER_QUEUE_CLASS", "crawler.frontier.queue.ReliableQueue"),
+            ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
+            ("SCHEDULER_QUEUE_KEY", f"{prefix}:%(spider)s:requests"),
+            ("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:%(spider)s:dupefilter"),
+            ("REDIS_URL", url),
+            ("REDIS_PARAMS", {"socket_connect_timeout": 5, "socket_timeout": 10, "retry_on_timeout": True}),
+        ):
+            settings.set(name, value, priority=PRIORITY)
+        downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        downloader.update({_ROBOTS: None, "crawler.frontier.robots.SharedRobotsTxtMiddleware": 100})
+        downloader["crawler.frontier.politeness.ClusterSlotMiddleware"] = 940
+        settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority=PRIORITY)
+        spider = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+        spider["crawler.frontier.start.FrontierStartMiddleware"] = 40
+        settings.set("SPIDER_MIDDLEWARES", spider, priority=PRIORITY)
+        extensions = dict(settings.getdict("EXTENSIONS"))
+        extensions["crawler.frontier.workers.FrontierWorkers"] = 490
+        settings.set("EXTENSIONS", extensions, priority=PRIORITY)

@@ -1,0 +1,53 @@
+"""The run's feeds and sitemaps, sent once for the whole cluster.
+
+A spider's ``start()`` yields its feeds, sitemaps and listing pages with ``dont_filter`` (a run
+reads them every time), so the shared duplicate filter would let every worker fetch them again.
+The first worker of a run marks it seeded (``SET … NX``) and sends them; the others send nothing
+of their own and take their work from the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.exceptions import RedisError
+from scrapy.exceptions import NotConfigured
+
+from crawler.frontier.keys import SpiderKeys, worker_name
+
+logger = logging.getLogger(__name__)
+
+
+class FrontierStartMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.keys = SpiderKeys(crawler.settings.get("FRONTIER_PREFIX"), crawler.spidercls.name)
+        self.worker = worker_name(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("FRONTIER_URL") or crawler.settings.get("REPLAY_WARC"):
+            raise NotConfigured
+        return cls(crawler)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        scheduler = self.crawler.engine.scheduler
+        if scheduler.error is not None:
+            return
+        try:
+            seeding = scheduler.server.set(self.keys.seeded, self.worker, nx=True)
+            holder = None if seeding else scheduler.server.get(self.keys.seeded)
+        except RedisError as exc:
+            scheduler._failed(exc, "seeding the run")
+            return
+        if not seeding:
+            holder = holder.decode() if isinstance(holder, bytes) else holder
+            logger.info("Frontier: this run was started by %s; taking requests from the queue", holder)
+            self.crawler.stats.set_value("frontier/seeded_by", holder)
+            return
+        logger.info("Frontier: starting the run (feeds and sitemaps queued for every worker)")
+        self.crawler.stats.set_value("frontier/seeded_by", self.worker)
+        async for item in start:
+            yield item

@@ -1,0 +1,191 @@
+"""The workers of one frontier: who is there, who is busy, when the run is over.
+
+Each worker keeps a lease in Redis (``alive:<worker>``, renewed every third of
+``FRONTIER_LEASE`` with ``busy`` or ``idle``) and is listed under ``workers``. When its engine
+runs out of work (Scrapy's ``spider_idle``), a worker
+
+- drops what it still listed as in flight (nothing is, it is idle),
+- puts back the in-flight requests of workers whose lease expired (killed, or their machine
+  lost), so nothing they took is lost,
+- and stays open (``DontCloseSpider``) while the queue holds requests or another worker is busy:
+  a busy worker may still find articles for everyone. A worker that starts while the queue is
+  momentarily empty (the first one is fetching the sitemaps) waits the same way.
+
+The last worker to find the queue empty and nobody busy ends the run: one Lua script checks that
+and deletes the run's queue, duplicate filter, seed mark, worker list and robots.txt together, so the next run (the next
+cron start) begins afresh, its state deciding what is due again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from redis.exceptions import RedisError
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
+
+from crawler.frontier.keys import SpiderKeys, worker_name
+from crawler.frontier.queue import INFLIGHT_KEY
+from crawler.refs import FRONTIER_ERROR
+
+if TYPE_CHECKING:
+    from crawler.frontier.scheduler import FrontierScheduler
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two looks at the lease and the queue.
+TICK = 0.5
+
+_FINISH = """
+if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
+for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if w ~= ARGV[1] then
+    if redis.call('GET', ARGV[2] .. ':alive:' .. w) == 'busy' then return 0 end
+    if redis.call('HLEN', ARGV[2] .. ':inflight:' .. w) > 0 then return 0 end
+  end
+end
+redis.call('DEL', unpack(KEYS))
+return 1
+"""
+
+
+class FrontierWorkers:
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.url = settings.get("FRONTIER_URL")
+        self.keys = SpiderKeys(settings.get("FRONTIER_PREFIX"), crawler.spidercls.name)
+        self.worker = worker_name(settings)
+        self.lease = settings.getfloat("FRONTIER_LEASE")
+        self._beat: asyncio.Task[None] | None = None
+        self.scheduler: FrontierScheduler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("FRONTIER_URL") or crawler.settings.get("REPLAY_WARC"):
+            raise NotConfigured
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.request_done, signal=signals.response_received)
+        crawler.signals.connect(extension.request_done, signal=signals.request_dropped)
+        return extension
+
+    @property
+    def server(self):
+        assert self.scheduler is not None
+        return self.scheduler.server
+
+    def spider_opened(self, spider) -> None:
+        self.scheduler = self.crawler.engine.scheduler
+        stats = self.crawler.stats
+        error = self.scheduler.error
+        if error is None:
+            try:
+                self.server.sadd(self.keys.workers, self.worker)
+                self._renew("busy")
+                # A worker restarted under the same WORKER_ID takes back what it had taken.
+                mine = self.scheduler.queue.requeue(self.worker)
+                if mine:
+                    logger.info("Frontier: %d requests this worker had taken before it stopped, queued again", mine)
+                    stats.inc_value("frontier/requeued", mine)
+            except RedisError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        if error is not None:
+            logger.error("Frontier FRONTIER_URL=%s cannot be reached: %s; nothing fetched, closing", self.url, error)
+            stats.set_value("frontier/error", error)
+            raise CloseSpider(FRONTIER_ERROR)
+        logger.info(
+            "Frontier: worker %s on %s (%d requests queued, %d workers listed)",
+            self.worker,
+            self.keys.base,
+            len(self.scheduler.queue),
+            self.server.scard(self.keys.workers),
+        )
+        self._beat = asyncio.ensure_future(self._heartbeat())
+
+    def _renew(self, state: str) -> None:
+        self.server.set(self.keys.alive(self.worker), state, px=int(self.lease * 1000))
+
+    async def _heartbeat(self) -> None:
+        """Renew the lease; and when this worker is idle but the queue is not (another worker
+        queued what it found), wake the engine now rather than at its next 5-second heartbeat."""
+        engine = self.crawler.engine
+        assert self.scheduler is not None
+        while True:
+            try:
+                idle = engine.spider_is_idle()
+                self._renew("idle" if idle else "busy")
+                if idle and len(self.scheduler.queue) and engine._slot is not None:
+                    engine._slot.nextcall.schedule()
+            except RedisError as exc:
+                self.scheduler._failed(exc, "renewing the worker's lease")
+            except RuntimeError:  # the engine's slot is gone: the spider is closing
+                return
+            await asyncio.sleep(min(TICK, self.lease / 3))
+
+    def request_done(self, request, spider, **kwargs) -> None:
+        token = request.meta.get(INFLIGHT_KEY)
+        if token and self.scheduler is not None and self.scheduler.error is None:
+            try:
+                self.scheduler.queue.done(token)
+            except RedisError as exc:
+                self.scheduler._failed(exc, "marking a request done")
+
+    def requeue_dead(self) -> int:
+        """The in-flight requests of listed workers whose lease expired, queued again."""
+        assert self.scheduler is not None
+        count = 0
+        for member in self.server.smembers(self.keys.workers):
+            name = member.decode() if isinstance(member, bytes) else member
+            if name == self.worker or self.server.exists(self.keys.alive(name)):
+                continue
+            taken = self.scheduler.queue.requeue(name)
+            self.server.srem(self.keys.workers, name)
+            if taken:
+                logger.warning(
+                    "Frontier: worker %s is gone (its lease expired); its %d requests queued again", name, taken
+                )
+                self.crawler.stats.inc_value("frontier/requeued", taken)
+            count += taken
+        return count
+
+    def spider_idle(self, spider) -> None:
+        scheduler = self.scheduler
+        if scheduler is None or scheduler.error is not None:
+            return  # closing: the frontier failed
+        try:
+            scheduler.queue.forget_inflight()
+            self._renew("idle")
+            if self.requeue_dead():
+                raise DontCloseSpider
+            finish = self.server.register_script(_FINISH)
+            done = finish(
+                keys=self.keys.run_keys(),
+                args=[self.worker, self.keys.base],
+            )
+        except RedisError as exc:
+            scheduler._failed(exc, "checking whether the run is over")
+            return
+        if not done:
+            self.crawler.stats.inc_value("frontier/waited")
+            raise DontCloseSpider
+        logger.info("Frontier: the queue is empty and no worker is busy; the run is over (its keys cleared)")
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self._beat is not None:
+            self._beat.cancel()
+        scheduler = self.scheduler
+        if scheduler is None or scheduler.error is not None:
+            return
+        try:
+            # Gone at once: another worker puts back what this one still held (a shutdown, an
+            # error) without waiting for the lease to run out.
+            self.server.delete(self.keys.alive(self.worker))
+            if reason == "finished":
+                self.server.srem(self.keys.workers, self.worker)
+        except RedisError as exc:
+            logger.warning("Frontier: could not sign off (%s)", exc)

@@ -1,0 +1,161 @@
+"""Several workers, one archive: real Redis (Debian's redis-server) and a real S3 server
+(SeaweedFS) on loopback, 2–3 ``scrapy crawl`` processes against one 500-page Moscow Times site.
+
+Every page captured exactly once across every worker's WARC files, every WARC valid and
+uploaded with matching digests, the site never answering two requests at once, robots.txt and
+the sitemaps fetched once for the whole cluster; a worker SIGKILLed mid-run and restarted loses
+nothing; an unreachable Redis is one line and exit 1 before anything is fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.support import integrity
+from tests.support.cluster_site import ClusterSite
+from tests.support.network import free_port
+from tests.support.run import ENV, PROJECT, command, scrapy
+from tests.support.warcs import records, warc_files
+
+pytestmark = pytest.mark.slow  # starts Redis and S3, runs several crawls at once
+
+
+def worker(site: ClusterSite, redis_url: str, name: str, archive: Path, *extra: str) -> list[str]:
+    return command(
+        "crawl",
+        "moscowtimes",
+        "-a",
+        f"site={site.base}",
+        "-s",
+        f"FRONTIER_URL={redis_url}",
+        "-s",
+        f"WORKER_ID={name}",
+        "-s",
+        "FRONTIER_LEASE=3",
+        *extra,
+        archive=archive,
+    )
+
+
+def start(line: list[str], log: Path) -> subprocess.Popen:
+    # A session of its own: SIGKILL reaches the crawl and its extraction workers together.
+    with open(log, "w") as out:  # the child has its own copy of the descriptor
+        return subprocess.Popen(
+            line, cwd=PROJECT, env=ENV, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def captured(archives: list[Path]) -> Counter[str]:
+    """Response records per URL path, across every worker's WARC files."""
+    paths: Counter[str] = Counter()
+    for archive in archives:
+        for path in warc_files(archive, "moscowtimes"):
+            for kind, headers, _, _ in records(path):
+                if kind == "response":
+                    uri = headers.get_header("WARC-Target-URI")
+                    paths["/" + uri.split("/", 3)[3]] += 1
+    return paths
+
+
+def test_three_workers_share_the_frontier_the_site_and_the_bucket(redis_url, s3, tmp_path):
+    client, s3_settings = s3
+    client.create_bucket(Bucket="cluster")
+    archives = [tmp_path / f"machine-{n}" for n in range(3)]
+    with ClusterSite(500) as site:
+        procs = [
+            start(
+                worker(site, redis_url, f"w{n}", archive, "-s", "ARCHIVE_STORE=s3://cluster/archive", *s3_settings),
+                tmp_path / f"w{n}.log",
+            )
+            for n, archive in enumerate(archives)
+        ]
+        codes = [proc.wait(timeout=300) for proc in procs]
+        logs = [(tmp_path / f"w{n}.log").read_text() for n in range(3)]
+        assert codes == [0, 0, 0], "\n".join(log[-3000:] for log in logs)
+
+        articles = set(site.article_paths())
+        # The site: each article asked for once, never two requests at a time, robots.txt and the
+        # sitemap index once for the whole cluster.
+        assert {path: n for path, n in site.hits.items() if n > 1} == {}
+        assert articles <= set(site.hits)
+        assert site.max_active == 1
+        assert site.hits["/robots.txt"] == 1 and site.hits["/sitemap/sitemap.xml"] == 1
+
+    # The archive: every article captured exactly once across the three machines' WARC files,
+    # and every worker took a share.
+    seen = captured(archives)
+    assert {path: seen[path] for path in articles if seen[path] != 1} == {}
+    shares = [sum(1 for p in captured([a]) if p in articles) for a in archives]
+    assert all(share > 0 for share in shares), shares
+    for archive in archives:
+        assert integrity.check(archive) == []
+
+    # Every WARC file uploaded, byte for byte, its sha256 recorded with it.
+    for n, archive in enumerate(archives):
+        for path in warc_files(archive, "moscowtimes"):
+            key = f"archive/moscowtimes/{path.name}"
+            assert f"-w{n}-" in path.name  # the worker's id keeps names apart in the bucket
+            body = client.get_object(Bucket="cluster", Key=key)["Body"].read()
+            assert body == path.read_bytes()
+            assert (
+                client.head_object(Bucket="cluster", Key=key)["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+            )
+
+    # The run is over: its queue, duplicate filter, seed mark, worker list and robots.txt are gone,
+    # so the next run starts afresh (only the sites' politeness marks, which expire, stay).
+    left = sorted(k.decode() for k in redis.Redis.from_url(redis_url).keys("dna:moscowtimes:*"))
+    assert left == []
+
+
+def test_a_worker_killed_mid_run_and_restarted_loses_nothing(redis_url, tmp_path):
+    archives = [tmp_path / "machine-a", tmp_path / "machine-b"]
+    logs = [tmp_path / "a.log", tmp_path / "b.log", tmp_path / "b-again.log"]
+    with ClusterSite(300, latency=0.01) as site:
+        articles = set(site.article_paths())
+        a = start(worker(site, redis_url, "a", archives[0]), logs[0])
+        b = start(worker(site, redis_url, "b", archives[1]), logs[1])
+        deadline = time.monotonic() + 120
+        while sum(site.hits[p] for p in articles) < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(b.pid, signal.SIGKILL)
+        b.wait()
+        assert list((archives[1] / "warc" / "moscowtimes").glob("*.open"))  # killed mid-file
+        again = start(worker(site, redis_url, "b", archives[1]), logs[2])
+        codes = [a.wait(timeout=300), again.wait(timeout=300)]
+        text = "\n".join(log.read_text() for log in logs)
+        assert codes == [0, 0], text[-4000:]
+
+    seen = captured(archives)
+    assert {p for p in articles if seen[p] == 0} == set()  # nothing lost
+    # At most what the killed worker had taken and not finished is fetched twice.
+    twice = {p for p in articles if seen[p] > 1}
+    assert len(twice) <= 16, twice
+    assert "queued again" in text  # what it had taken went back into the queue
+    for archive in archives:
+        assert integrity.check(archive) == []  # its .open WARC recovered, every file valid
+
+
+def test_an_unreachable_frontier_is_one_line_and_exit_1_before_anything_is_fetched(tmp_path):
+    with ClusterSite(5) as site:
+        run = scrapy(
+            "crawl",
+            "moscowtimes",
+            "-a",
+            f"site={site.base}",
+            "-s",
+            f"FRONTIER_URL=redis://127.0.0.1:{free_port()}/0",
+            archive=tmp_path,
+        )
+        assert run.returncode == 1, run.log[-3000:]
+        assert "Frontier FRONTIER_URL=redis://127.0.0.1:" in run.log and "cannot be reached" in run.log
+        assert "Traceback" not in run.log
+        assert sum(site.hits.values()) == 0
