@@ -159,3 +159,43 @@ def test_an_unreachable_frontier_is_one_line_and_exit_1_before_anything_is_fetch
         assert "Frontier FRONTIER_URL=redis://127.0.0.1:" in run.log and "cannot be reached" in run.log
         assert "Traceback" not in run.log
         assert sum(site.hits.values()) == 0
+
+
+def test_the_sites_crawl_delay_and_retry_after_hold_for_the_whole_cluster(redis_url, tmp_path):
+    """Two workers, one site asking for a Crawl-delay of 0.2 s and once for a pause of 2 s
+    (429 Retry-After): the site sees its pace kept between every two requests, whichever worker
+    sent them. Each worker keeping the pace only for itself would halve the gaps."""
+    with ClusterSite(30, crawl_delay=0.2) as site:
+        throttled = site.article_path(12)
+        site.busy_once[throttled] = 2
+        procs = [start(worker(site, redis_url, f"p{n}", tmp_path / f"m{n}"), tmp_path / f"p{n}.log") for n in range(2)]
+        codes = [proc.wait(timeout=300) for proc in procs]
+        assert codes == [0, 0], "\n".join((tmp_path / f"p{n}.log").read_text()[-3000:] for n in range(2))
+        arrivals = list(site.arrivals)
+    assert site.hits[throttled] == 2  # refused once, fetched when the site allowed it
+    # From the first request after robots.txt on (its Crawl-delay is known from then).
+    gaps = [(later - earlier, path) for (earlier, path), (later, _) in zip(arrivals[1:], arrivals[2:], strict=False)]
+    assert len(gaps) > 20
+    assert min(gap for gap, _ in gaps) >= 0.9 * 0.2, sorted(gaps)[:5]
+    after_429 = next(gap for gap, path in gaps if path == throttled)
+    assert after_429 >= 0.9 * 2, after_429
+
+
+def test_redis_lost_mid_crawl_closes_the_crawl_with_exit_1_and_keeps_what_was_fetched(tmp_path):
+    from tests.support.redis_server import redis_server
+
+    with ClusterSite(200, latency=0.01) as site:
+        articles = set(site.article_paths())
+        with redis_server(tmp_path / "redis") as url:
+            proc = start(worker(site, url, "lonely", tmp_path / "machine"), tmp_path / "lonely.log")
+            deadline = time.monotonic() + 120
+            while sum(site.hits[p] for p in articles) < 30 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        code = proc.wait(timeout=120)  # the server stopped as the block ended
+    log = (tmp_path / "lonely.log").read_text()
+    assert code == 1, log[-3000:]
+    assert "Frontier lost while" in log
+    assert integrity.check(tmp_path / "machine") == []  # WARC files closed and valid
+    fetched = {p for p, n in site.hits.items() if p in articles}
+    kept = set(captured([tmp_path / "machine"]))
+    assert fetched and fetched <= kept  # every page the site sent is in the WARC files

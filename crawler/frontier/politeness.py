@@ -19,10 +19,12 @@ import uuid
 
 import redis.asyncio
 from redis.exceptions import RedisError
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.frontier.keys import site_key
+from crawler.politeness.crawl_delay import CrawlDelayMiddleware
 from crawler.politeness.retry_after import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,12 @@ class ClusterSlotMiddleware:
         url = crawler.settings.get("FRONTIER_URL")
         if not url or crawler.settings.get("REPLAY_WARC"):
             raise NotConfigured
-        return cls(crawler, url)
+        middleware = cls(crawler, url)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    async def close(self) -> None:
+        await self.server.aclose()
 
     def _keys(self, host: str) -> list[str]:
         return [site_key(self.prefix, host, "slot"), site_key(self.prefix, host, "next")]
@@ -113,13 +120,19 @@ class ClusterSlotMiddleware:
         except RedisError as exc:
             self._lost(exc)
 
-    def _delay(self, request) -> float:
+    async def _delay(self, request) -> float:
+        """The site's delay as this worker's slot has it (the download delay, AutoThrottle's), but
+        never below its robots.txt Crawl-delay (AutoThrottle lowers the slot's delay after an
+        answer; CrawlDelayMiddleware raises it again only before this worker's next request)."""
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))
-        return float(slot.delay) if slot is not None else self.crawler.settings.getfloat("DOWNLOAD_DELAY")
+        delay = float(slot.delay) if slot is not None else self.crawler.settings.getfloat("DOWNLOAD_DELAY")
+        robots = self.crawler.get_downloader_middleware(CrawlDelayMiddleware)
+        asked = await robots.crawl_delay(request) if robots is not None else None
+        return max(delay, asked or 0.0)
 
     async def process_response(self, request, response):
-        delay = self._delay(request)
+        delay = await self._delay(request)
         if response.status in (429, 503):
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             if asked:
@@ -128,5 +141,5 @@ class ClusterSlotMiddleware:
         return response
 
     async def process_exception(self, request, exception):
-        await self._free(request, self._delay(request))
+        await self._free(request, await self._delay(request))
         return None

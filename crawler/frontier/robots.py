@@ -43,7 +43,12 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     def from_crawler(cls, crawler):
         if not crawler.settings.get("FRONTIER_URL"):
             raise NotConfigured
-        return super().from_crawler(crawler)
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    async def close(self) -> None:
+        await self.server.aclose()
 
     async def _shared(self, netloc: str) -> bytes | None:
         """The body another worker fetched; None when this worker is to fetch it."""

@@ -27,7 +27,8 @@ class CrawlDelayMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    async def process_request(self, request):
+    async def crawl_delay(self, request) -> float | None:
+        """The Crawl-delay robots.txt asks of us on the request's site (None: none asked)."""
         if request.meta.get("dont_obey_robotstxt"):
             return None
         robots = self.crawler.get_downloader_middleware(RobotsTxtMiddleware)
@@ -35,6 +36,10 @@ class CrawlDelayMiddleware:
             return None
         parser = await robots.robot_parser(request)
         delay = parser.crawl_delay(self.user_agent) if parser is not None else None
+        return float(delay) if delay else None
+
+    async def process_request(self, request):
+        delay = await self.crawl_delay(request)
         if not delay:
             return None
         downloader = self.crawler.engine.downloader

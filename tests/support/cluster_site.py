@@ -8,7 +8,8 @@ feeds overlap the sitemaps), robots.txt and the static files are the fixture's.
 
 The server is threaded, so requests sent together are answered together, and it counts: how
 many requests were being answered at once at most (per site: the whole server is one host), and
-how many times each path was asked for.
+how many times each path was asked for, and when each request came. It can ask for a
+Crawl-delay in robots.txt, and answer a path once with 429 and a Retry-After.
 """
 
 from __future__ import annotations
@@ -30,10 +31,16 @@ FIRST_PARAGRAPH = "<p>The Russian and U.S. army chiefs held a rare phone call la
 
 
 class ClusterSite:
-    def __init__(self, count: int = 500, latency: float = 0.0) -> None:
+    def __init__(self, count: int = 500, latency: float = 0.0, crawl_delay: float | None = None) -> None:
         self.count = count
         #: Seconds each answer takes (a site farther away than loopback).
         self.latency = latency
+        #: robots.txt's Crawl-delay for every user agent (None: the fixture's robots.txt as it is).
+        self.crawl_delay = crawl_delay
+        #: path -> seconds: answered once with 429 and that Retry-After, then as usual.
+        self.busy_once: dict[str, int] = {}
+        #: (monotonic time, path) of every request as it came in.
+        self.arrivals: list[tuple[float, str]] = []
         self.template = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8")
         self.static = {path: (file.read_bytes(), kind) for path, file, kind in static_assets()}
         self.lock = threading.Lock()
@@ -107,7 +114,12 @@ class ClusterSite:
     def answer(self, path: str) -> tuple[int, bytes, str]:
         html = "text/html; charset=UTF-8"
         if path == "/robots.txt":
-            return 200, self._local((FIXTURES / "robots.txt").read_bytes()), "text/plain; charset=UTF-8"
+            robots = self._local((FIXTURES / "robots.txt").read_bytes())
+            if self.crawl_delay is not None:
+                robots = robots.replace(
+                    b"User-agent: *\n", f"User-agent: *\nCrawl-delay: {self.crawl_delay}\n".encode(), 1
+                )
+            return 200, robots, "text/plain; charset=UTF-8"
         if path == "/sitemap/sitemap.xml":
             return 200, self._index(), "application/xml; charset=UTF-8"
         if path.startswith("/sitemap/") and path.endswith(".xml"):
@@ -139,10 +151,15 @@ class ClusterSite:
                     site.active += 1
                     site.max_active = max(site.max_active, site.active)
                     site.hits[path] += 1
+                    site.arrivals.append((time.monotonic(), path))
+                    retry_after = site.busy_once.pop(path, None)
                 try:
                     if site.latency:
                         time.sleep(site.latency)
-                    status, body, kind = site.answer(path)
+                    if retry_after is not None:
+                        status, body, kind = 429, b"<html><body>Too many requests</body></html>", "text/html"
+                    else:
+                        status, body, kind = site.answer(path)
                     if "gzip" in self.headers.get("Accept-Encoding", "") and kind.startswith(("text/", "application/")):
                         body = gzip.compress(body, 6)
                         encoded = True
@@ -154,6 +171,8 @@ class ClusterSite:
                     self.send_header("Date", formatdate(usegmt=True))
                     if encoded:
                         self.send_header("Content-Encoding", "gzip")
+                    if retry_after is not None:
+                        self.send_header("Retry-After", str(retry_after))
                     self.end_headers()
                     self.wfile.write(body)
                 finally:
