@@ -42,6 +42,8 @@ ARCHIVE_WRITE_ERROR = "archive_write_error"
 ARCHIVE_STORE_ERROR = "archive_store_error"
 #: The close reason of a crawl whose shared frontier (FRONTIER_URL) cannot be reached or was lost.
 FRONTIER_ERROR = "frontier_error"
+#: The close reason of a crawl whose state database (STATE_URL) cannot be reached or was lost.
+STATE_ERROR = "state_error"
 #: Namespace of the target URI of the record that holds an item beside its response: the
 #: convention browsertrix-crawler follows for its derived records (``urn:text:<url>``,
 #: ``urn:pageinfo:<url>``), so no replay tool takes the item for a capture of the page.

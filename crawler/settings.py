@@ -118,6 +118,10 @@ ARCHIVE_STORE_REMOVE_LOCAL = False
 #: (redis://host:port/db; scrapy-redis), with one request at a time per site for all of them and
 #: robots.txt fetched once (docs/CLUSTER.md); empty: the crawl is this process's alone, as ever.
 FRONTIER_URL = ""
+#: Where the captures, outcomes, revisions and uploads are remembered: empty, SQLite at
+#: ARCHIVE_DIR/state.sqlite3 (one machine); postgresql://user@host/db, one PostgreSQL database
+#: every worker of a cluster shares, so each knows what the others captured.
+STATE_URL = ""
 #: The frontier's keys begin with this (two archives may share one Redis under two prefixes).
 FRONTIER_PREFIX = "dna"
 #: Seconds a worker's lease lasts without renewal (renewed every third of it): a worker silent

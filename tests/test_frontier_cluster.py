@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from crawler.state.database import ArchiveState
 from tests.support import integrity
 from tests.support.cluster_site import ClusterSite
 from tests.support.network import free_port
@@ -66,16 +67,25 @@ def captured(archives: list[Path]) -> Counter[str]:
     return paths
 
 
-def test_three_workers_share_the_frontier_the_site_and_the_bucket(redis_url, s3, tmp_path):
+@pytest.fixture(scope="module")
+def state_url():
+    """A real PostgreSQL on loopback for the cluster's shared state."""
+    from tests.support.postgres_server import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL (bin/setup installs Debian's postgresql)")
+    with postgres_server() as url:
+        yield url
+
+
+def test_three_workers_share_the_frontier_the_state_the_site_and_the_bucket(redis_url, s3, state_url, tmp_path):
     client, s3_settings = s3
     client.create_bucket(Bucket="cluster")
     archives = [tmp_path / f"machine-{n}" for n in range(3)]
+    shared = ["-s", "ARCHIVE_STORE=s3://cluster/archive", *s3_settings, "-s", f"STATE_URL={state_url}"]
     with ClusterSite(500) as site:
         procs = [
-            start(
-                worker(site, redis_url, f"w{n}", archive, "-s", "ARCHIVE_STORE=s3://cluster/archive", *s3_settings),
-                tmp_path / f"w{n}.log",
-            )
+            start(worker(site, redis_url, f"w{n}", archive, *shared), tmp_path / f"w{n}.log")
             for n, archive in enumerate(archives)
         ]
         codes = [proc.wait(timeout=300) for proc in procs]
@@ -90,14 +100,36 @@ def test_three_workers_share_the_frontier_the_site_and_the_bucket(redis_url, s3,
         assert site.max_active == 1
         assert site.hits["/robots.txt"] == 1 and site.hits["/sitemap/sitemap.xml"] == 1
 
+        # The next run, on two other machines: the shared state tells them what the three
+        # captured, so no article is fetched again (none is due); the feeds and sitemaps are read.
+        site.hits.clear()
+        later = [tmp_path / f"machine-{n}" for n in (3, 4)]
+        procs = [
+            start(worker(site, redis_url, f"w{n}", archive, *shared), tmp_path / f"later{n}.log")
+            for n, archive in zip((3, 4), later, strict=True)
+        ]
+        assert [proc.wait(timeout=300) for proc in procs] == [0, 0]
+        assert site.hits["/sitemap/sitemap.xml"] == 1
+        assert not articles & set(site.hits)
+
     # The archive: every article captured exactly once across the three machines' WARC files,
     # and every worker took a share.
     seen = captured(archives)
     assert {path: seen[path] for path in articles if seen[path] != 1} == {}
     shares = [sum(1 for p in captured([a]) if p in articles) for a in archives]
     assert all(share > 0 for share in shares), shares
-    for archive in archives:
-        assert integrity.check(archive) == []
+    for archive in archives + later:
+        assert integrity.check(archive, state=False) == []
+    # The shared state points only at records the machines' WARC files hold.
+    every_record = set().union(*(integrity.response_ids(a) for a in archives + later))
+    assert integrity.state_refers_to(ArchiveState(archives[0], state_url), every_record) == []
+    state = ArchiveState(archives[0], state_url)
+    try:  # one state for every machine: each worker's captures in it, numbered once
+        assert state.known_urls("moscowtimes") == 500
+        workers = {c.warc_file.split("-")[1] for p in articles for c in state.captures(site.base + p)}
+        assert workers == {"w0", "w1", "w2"}
+    finally:
+        state.close()
 
     # Every WARC file uploaded, byte for byte, its sha256 recorded with it.
     for n, archive in enumerate(archives):

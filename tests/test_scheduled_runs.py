@@ -33,10 +33,32 @@ from tests.support.warcs import warcio_check
 pytestmark = pytest.mark.slow  # starts scrapy crawl processes
 
 
-@pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    with edited_site_runs(tmp_path_factory.mktemp("incremental")) as runs:
+#: The state database of each module-scoped archive: "" (SQLite in it) or a PostgreSQL URL.
+STATE_URLS: dict[Path, str] = {}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def two_runs(request, tmp_path_factory):
+    """Both runs, their state in SQLite (the default) and again in a real PostgreSQL (STATE_URL):
+    every test of this module holds for both backends."""
+    work = tmp_path_factory.mktemp(f"incremental-{request.param}")
+    if request.param == "sqlite":
+        with edited_site_runs(work) as runs:
+            STATE_URLS[runs[1]] = ""
+            yield runs
+        return
+    from tests.support.postgres_server import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL (bin/setup installs Debian's postgresql)")
+    with postgres_server() as url, edited_site_runs(work, "-s", f"STATE_URL={url}") as runs:
+        STATE_URLS[runs[1]] = url
+        assert not (runs[1] / "state.sqlite3").exists()  # the state is in the server, not beside the WARCs
         yield runs
+
+
+def state_of(archive: Path) -> ArchiveState:
+    return ArchiveState(archive, STATE_URLS.get(archive, ""))
 
 
 def test_first_run_archives_every_article(two_runs):
@@ -99,7 +121,7 @@ def test_edit_becomes_revision_two_with_its_diff(two_runs):
     assert OLD_SENTENCE in first and NEW_SENTENCE not in first
     assert NEW_SENTENCE in second and "revision: 2" in second
     assert f"-{OLD_SENTENCE}\n" in diff and f"+{NEW_SENTENCE}\n" in diff
-    state = ArchiveState(archive)
+    state = state_of(archive)
     try:
         revisions = state.revisions(site.base + A87242)
         assert [r.revision for r in revisions] == [1, 2] and revisions[1].diff == diff
@@ -110,7 +132,8 @@ def test_edit_becomes_revision_two_with_its_diff(two_runs):
 
 def test_history_lists_captures_and_diffs(two_runs):
     site, archive, *_ = two_runs
-    run = scrapy("history", site.base + A87242, archive=archive)
+    url = STATE_URLS.get(archive, "")
+    run = scrapy("history", site.base + A87242, *(["-s", f"STATE_URL={url}"] if url else []), archive=archive)
     assert run.returncode == 0, run.log
     assert "2 captures, 2 text revisions" in run.log
     assert f"+{NEW_SENTENCE}" in run.log and "--- revision 2" in run.log
@@ -151,7 +174,7 @@ def test_replay_serves_either_capture(two_runs, tmp_path):
 
 
 def first_capture_stamp(archive: Path, url: str) -> str:
-    state = ArchiveState(archive)
+    state = state_of(archive)
     try:
         fetched = state.captures(url)[0].fetched_at
     finally:

@@ -3,8 +3,8 @@
 Exit codes: 0 a crawl that finished; 1 the spider could not start (Scrapy's own) or the
 crawl stopped because its WARC files or text files could not be written (disk full,
 permissions), or its object storage (``ARCHIVE_STORE``) could not be written or a WARC file not
-uploaded (kept locally for the next run), or its shared frontier (``FRONTIER_URL``) could not be
-reached or was lost: cron mails the user; 2 a bad command line (a malformed or missing ``-a``,
+uploaded (kept locally for the next run), its shared frontier (``FRONTIER_URL``) or its state database (``STATE_URL``)
+could not be reached or was lost: cron mails the user; 2 a bad command line (a malformed or missing ``-a``,
 named in one line before anything starts).
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.refs import ARCHIVE_STORE_ERROR, ARCHIVE_WRITE_ERROR, FRONTIER_ERROR
+from crawler.refs import ARCHIVE_STORE_ERROR, ARCHIVE_WRITE_ERROR, FRONTIER_ERROR, STATE_ERROR
 from crawler.spiders.arguments import check_arguments
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ class Command(ScrapyCrawlCommand):
         for crawler in created:
             stats = crawler.stats
             if stats and (
-                stats.get_value("finish_reason") in (ARCHIVE_WRITE_ERROR, ARCHIVE_STORE_ERROR, FRONTIER_ERROR)
+                stats.get_value("finish_reason")
+                in (ARCHIVE_WRITE_ERROR, ARCHIVE_STORE_ERROR, FRONTIER_ERROR, STATE_ERROR)
                 or stats.get_value("archive_store/failed")
             ):
                 self.exitcode = 1

@@ -26,7 +26,7 @@ from scrapy.exceptions import UsageError
 from crawler.output.quality import quality_figures
 from crawler.output.summary import crawl_figures, human_bytes
 from crawler.output.text_files import write_atomically
-from crawler.refs import ARCHIVE_STORE_ERROR, ARCHIVE_WRITE_ERROR, FRONTIER_ERROR
+from crawler.refs import ARCHIVE_STORE_ERROR, ARCHIVE_WRITE_ERROR, FRONTIER_ERROR, STATE_ERROR
 from crawler.spiders.arguments import check_arguments
 from crawler.state.run_lock import LockHeld, RunLock
 
@@ -60,6 +60,10 @@ def spider_summary(name: str, stats: dict[str, Any], max_errors: int, start_erro
         problems.append("fetched nothing")
     if stats.get("finish_reason") == ARCHIVE_WRITE_ERROR:
         problems.append("the archive could not be written (disk full or permissions)")
+    if stats.get("finish_reason") == STATE_ERROR:
+        problems.append(
+            f"the state database could not be reached or was lost: {stats.get('state/error', 'see the log')}"
+        )
     if stats.get("finish_reason") == FRONTIER_ERROR:
         problems.append(
             f"the shared frontier could not be reached or was lost: {stats.get('frontier/error', 'see the log')}"

@@ -20,6 +20,7 @@ from w3lib.url import canonicalize_url
 
 from crawler.output.naming import revision_path, text_name_candidates
 from crawler.output.text_files import front_matter_url
+from crawler.state.backend import StateUnavailable
 from crawler.state.database import ArchiveState, Revision
 from crawler.tool_command import ArchiveToolCommand
 from crawler.warc.index import ReplayIndex
@@ -45,7 +46,8 @@ class Command(ArchiveToolCommand):
             self.exitcode = self.from_warcs(url, opts.warc, opts.no_diff)
             return
         path = Path(self.settings.get("ARCHIVE_DIR")) / ArchiveState.FILENAME
-        if not path.exists():
+        state_url = self.settings.get("STATE_URL", "")
+        if not state_url and not path.exists():
             print(
                 f"history: no archive state at {path} (a replay, like the README's demo, keeps none);"
                 " read the captures from WARC files instead: scrapy history --warc <file or directory> URL",
@@ -53,13 +55,18 @@ class Command(ArchiveToolCommand):
             )
             self.exitcode = 1
             return
-        state = ArchiveState(path.parent)
+        try:
+            state = ArchiveState(path.parent, state_url)
+        except (StateUnavailable, ValueError) as exc:
+            print(f"history: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
         try:
             captures, revisions = state.captures(url), state.revisions(url)
         finally:
             state.close()
         if not captures:
-            print(f"history: {url} was never captured (archive {path.parent})", file=sys.stderr)
+            print(f"history: {url} was never captured (archive {state.path})", file=sys.stderr)
             self.exitcode = 1
             return
         by_record = {r.record_id: r.revision for r in revisions}

@@ -1,7 +1,8 @@
-"""The archive's memory between runs: an embedded SQLite database, no server.
+"""The archive's memory between runs: an embedded SQLite database by default, no server.
 
 ``ARCHIVE_DIR/state.sqlite3`` (WAL mode, safe for overlapping readers and one
-writer at a time) holds, per URL, every capture (time, WARC file and record,
+writer at a time), or with ``STATE_URL=postgresql://…`` one PostgreSQL database that every
+worker of a cluster shares (the same schema and statements: crawler/state/backend.py), holds, per URL, every capture (time, WARC file and record,
 status, payload digest, ETag and Last-Modified) and every revision of the
 extracted text (hash, text, unified diff against the previous revision). The
 WARC files stay the source of truth: the state is what makes the next run
@@ -17,11 +18,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.refs import WarcRef
+from crawler.state.backend import open_backend
 
 _CAPTURES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -135,24 +136,28 @@ _REVISION_COLUMNS = "url, revision, spider, fetched_at, record_id, text_hash, te
 
 
 class ArchiveState:
-    """One connection to the state database (use it from one thread)."""
+    """One connection to the state database (use it from one thread): SQLite under
+    ``archive_dir``, or the PostgreSQL server ``url`` names (``STATE_URL``; crawler/state/backend.py)."""
 
     FILENAME = "state.sqlite3"
 
-    def __init__(self, archive_dir: str | Path) -> None:
-        path = Path(archive_dir) / self.FILENAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        key = [row[1] for row in self.db.execute("PRAGMA table_info(revisions)") if row[5]]
-        if "spider" not in key:
-            self.db.executescript("BEGIN IMMEDIATE;" + _REVISIONS_PER_SPIDER + "COMMIT;")
+    def __init__(self, archive_dir: str | Path, url: str = "") -> None:
+        self.backend = open_backend(archive_dir, url, self.FILENAME)
+        #: Where the state is, for messages (a file, or the server's URL without its password).
+        self.path = self.backend.where
+        self.backend.schema(SCHEMA, "defense-news-archive state")
+        if self.backend.name == "sqlite":
+            key = [row[1] for row in self.backend.execute("PRAGMA table_info(revisions)") if row[5]]
+            if "spider" not in key:
+                self.backend.schema("BEGIN IMMEDIATE;" + _REVISIONS_PER_SPIDER + "COMMIT;", "")
+
+    @property
+    def db(self):
+        """What statements go through (both backends take ``?`` placeholders)."""
+        return self.backend
 
     def close(self) -> None:
-        self.db.close()
+        self.backend.close()
 
     # -- captures -----------------------------------------------------------------
     def record_capture(self, capture: StoredCapture) -> None:
@@ -208,7 +213,7 @@ class ArchiveState:
         cursor = self.db.execute(
             "DELETE FROM captures WHERE warc_file = ? AND warc_offset >= ?", (warc_file, from_offset)
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
     # -- revisions ------------------------------------------------------------------
     def last_revision(self, url: str, spider: str) -> Revision | None:
@@ -243,7 +248,7 @@ class ArchiveState:
                     revision.diff,
                 ),
             )
-        except sqlite3.IntegrityError:
+        except self.backend.integrity_errors:
             return False
         return True
 

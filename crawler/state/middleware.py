@@ -25,6 +25,7 @@ planned or recorded, and an item whose text equals the item the archive holds fo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import ArticleItem
 from crawler.refs import (
@@ -40,9 +42,11 @@ from crawler.refs import (
     OUTCOME_KEY,
     PREVIOUS_PAYLOAD_KEY,
     REQUISITE_KEY,
+    STATE_ERROR,
     WARC_META_KEY,
     WarcRef,
 )
+from crawler.state.backend import StateUnavailable
 from crawler.state.database import ArchiveState, Revision, StoredCapture, next_revision, text_hash
 from crawler.state.planning import plan_fetch
 
@@ -64,6 +68,9 @@ class ArticleStateMiddleware:
         self.recheck = recheck
         self.requisite_recheck = requisite_recheck if requisite_recheck is not None else recheck
         self._db: ArchiveState | None = None
+        #: STATE_URL: a PostgreSQL server shared by a cluster's workers (empty: SQLite in archive_dir).
+        self.state_url = crawler.settings.get("STATE_URL", "")
+        self._unavailable = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleStateMiddleware:
@@ -84,14 +91,34 @@ class ArticleStateMiddleware:
     # -- the database ------------------------------------------------------------------
     @property
     def db(self) -> ArchiveState | None:
-        if self._db is None and self.archive_dir is not None:
-            self._db = ArchiveState(self.archive_dir)
+        if self._db is None and self.archive_dir is not None and not self._unavailable:
+            try:
+                self._db = ArchiveState(self.archive_dir, self.state_url)
+            except (StateUnavailable, ValueError):
+                self._unavailable = True  # said once (spider_opened), not tried again per response
+                raise
+            self._db.backend.on_lost = self._lost
         return self._db
 
+    def _lost(self, message: str) -> None:
+        """The state server went away mid-crawl: one line, and the crawl closes (exit 1); what was
+        fetched is in the WARC files, and the next run fetches again what was not recorded."""
+        logger.error("State lost: %s; closing the crawl", message)
+        self.stats.set_value("state/error", message)
+        engine = self.crawler.engine
+        if engine.spider is not None:
+            asyncio.ensure_future(engine.close_spider_async(reason=STATE_ERROR))
+
     def spider_opened(self, spider) -> None:
-        if self.db is not None:
-            known = self.db.known_urls(spider.name)
-            logger.info("Incremental state %s: %d articles of %s known", self.db.path, known, spider.name)
+        try:
+            db = self.db
+        except (StateUnavailable, ValueError) as exc:
+            logger.error("State STATE_URL: %s; nothing fetched, closing", exc)
+            self.stats.set_value("state/error", str(exc))
+            raise CloseSpider(STATE_ERROR) from None
+        if db is not None:
+            known = db.known_urls(spider.name)
+            logger.info("Incremental state %s: %d articles of %s known", db.path, known, spider.name)
 
     def spider_closed(self, spider) -> None:
         if self._db is not None:

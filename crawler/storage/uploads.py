@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,8 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler.refs import ARCHIVE_STORE_ERROR
+from crawler.state.backend import StateBackend, open_backend
+from crawler.state.database import ArchiveState
 from crawler.storage.s3 import ObjectStore, S3Error, sha256_of
 
 logger = logging.getLogger(__name__)
@@ -50,22 +51,25 @@ CREATE TABLE IF NOT EXISTS uploads (
 
 
 class UploadLedger:
-    """Which WARC files are in the store, verified: the ``uploads`` table of the state database."""
+    """Which WARC files are in the store, verified: the ``uploads`` table of the state database
+    (SQLite under ARCHIVE_DIR, or the cluster's PostgreSQL with ``STATE_URL``)."""
 
-    def __init__(self, archive_dir: Path) -> None:
-        self.path = archive_dir / "state.sqlite3"
+    def __init__(self, archive_dir: Path, url: str = "") -> None:
+        self.archive_dir = archive_dir
+        self.url = url
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute(LEDGER)
-        return conn
+    def _connect(self) -> StateBackend:
+        backend = open_backend(self.archive_dir, self.url, ArchiveState.FILENAME)
+        backend.schema(LEDGER, "defense-news-archive uploads")
+        return backend
 
     def rows(self) -> list[tuple[str, str, int, str | None]]:
         """Every file uploaded: (file, key, size, ETag), by file."""
         conn = self._connect()
         try:
-            return conn.execute("SELECT file, key, size, etag FROM uploads ORDER BY file").fetchall()
+            return [
+                tuple(row) for row in conn.execute("SELECT file, key, size, etag FROM uploads ORDER BY file").fetchall()
+            ]
         finally:
             conn.close()
 
@@ -75,18 +79,19 @@ class UploadLedger:
     def record(self, file: str, key: str, verified: dict[str, Any]) -> None:
         conn = self._connect()
         try:
-            with conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO uploads (file, key, size, sha256, etag, uploaded) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        file,
-                        key,
-                        verified["size"],
-                        verified["sha256"],
-                        verified.get("etag"),
-                        datetime.now(UTC).isoformat(),
-                    ),
-                )
+            conn.execute(
+                "INSERT INTO uploads (file, key, size, sha256, etag, uploaded) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (file) DO UPDATE SET key = excluded.key, size = excluded.size,"
+                " sha256 = excluded.sha256, etag = excluded.etag, uploaded = excluded.uploaded",
+                (
+                    file,
+                    key,
+                    verified["size"],
+                    verified["sha256"],
+                    verified.get("etag"),
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
         finally:
             conn.close()
 
@@ -115,7 +120,7 @@ class ArchiveStoreExtension:
         #: This crawl's own folder (``crawlall`` runs one crawl per spider in one process: each
         #: uploads its own spider's files, never another's at the same time).
         self.folder = self.root / crawler.spidercls.name
-        self.ledger = UploadLedger(archive_dir)
+        self.ledger = UploadLedger(archive_dir, crawler.settings.get("STATE_URL", ""))
         self.remove_local = remove_local
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
@@ -223,7 +228,7 @@ def fetch_uploaded(settings, spiders: list[str], local: set[str]) -> list[Path]:
     archive_dir = Path(settings.get("ARCHIVE_DIR"))
     store = ObjectStore(settings.get("ARCHIVE_STORE"), settings)
     fetched = []
-    for file, key, size, etag in UploadLedger(archive_dir).rows():
+    for file, key, size, etag in UploadLedger(archive_dir, settings.get("STATE_URL", "")).rows():
         spider, _, name = file.partition("/")
         if spider in spiders and name not in local:
             fetched.append(fetch(store.s3, S3Object(store.url_of(key), size, etag or ""), cache_dir(settings)))

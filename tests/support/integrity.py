@@ -16,8 +16,10 @@ from crawler.state.database import ArchiveState
 from tests.support.warcs import records, warcio_check
 
 
-def check(archive: Path, spider: str = "moscowtimes") -> list[str]:
-    """What is wrong with an archive after a crash and the run that followed it (empty: nothing)."""
+def check(archive: Path, spider: str = "moscowtimes", state: bool = True) -> list[str]:
+    """What is wrong with an archive after a crash and the run that followed it (empty: nothing).
+    ``state=False``: its own SQLite state is not read (a cluster's state is shared: see
+    ``state_refers_to``)."""
     problems = []
     warc_dir = archive / "warc" / spider
     if list(warc_dir.glob("*.open")):
@@ -40,7 +42,24 @@ def check(archive: Path, spider: str = "moscowtimes") -> list[str]:
             front = yaml.safe_load(text.read_text(encoding="utf-8").split("---\n", 2)[1])
             if front["warc"]["record_id"] not in responses:
                 problems.append(f"{text.name} points at a missing record")
-    state = ArchiveState(archive)
+    if not state:
+        return problems
+    problems += state_refers_to(ArchiveState(archive), responses)
+    return problems
+
+
+def response_ids(archive: Path, spider: str = "moscowtimes") -> set[str]:
+    return {
+        headers.get_header("WARC-Record-ID")
+        for path in sorted((archive / "warc" / spider).glob("*.warc.gz"))
+        for kind, headers, _, _ in records(path)
+        if kind in ("response", "revisit")
+    }
+
+
+def state_refers_to(state: ArchiveState, responses: set[str]) -> list[str]:
+    """Every capture and revision the state holds points at one of ``responses`` (closes it)."""
+    problems = []
     try:
         for table in ("captures", "revisions"):
             for (record_id,) in state.db.execute(f"SELECT record_id FROM {table}"):

@@ -58,14 +58,15 @@ def warc_records(archive: Path) -> list:
 
 
 @contextmanager
-def two_runs(work: Path) -> Iterator[tuple]:
-    """The site, the archive, both runs' processes and the requests of each (first, second)."""
+def two_runs(work: Path, *settings: str) -> Iterator[tuple]:
+    """The site, the archive, both runs' processes and the requests of each (first, second);
+    ``settings`` (``-s NAME=value`` …) given to both runs (``STATE_URL``: the state in PostgreSQL)."""
     server = HTTPServer(host="127.0.0.1")
     server.start()
     site = moscowtimes_site(server)
     archive = work / "archive"
 
-    first = crawlall(site, archive)
+    first = crawlall(site, archive, *settings)
     first_requests = list(site.requests)
     time.sleep(1.2)  # the feed's new dates must be later than the first captures
 
@@ -93,7 +94,7 @@ def two_runs(work: Path) -> Iterator[tuple]:
     (work / "news.xml").write_text(feed, encoding="utf-8")
     site.add("/rss/news", work / "news.xml", "application/rss+xml; charset=UTF-8")
 
-    second = crawlall(site, archive)
+    second = crawlall(site, archive, *settings)
     second_requests = site.requests[len(first_requests) :]
     try:
         yield site, archive, first, second, first_requests, second_requests
