@@ -127,6 +127,10 @@ FRONTIER_PREFIX = "dna"
 #: Seconds a worker's lease lasts without renewal (renewed every third of it): a worker silent
 #: that long is gone, and what it had taken is queued again by the others.
 FRONTIER_LEASE = 10.0
+#: One request at a time per site for the whole cluster, the site's delay between any two
+#: workers' requests (off: each worker is polite on its own, as Scrapy is; for a site that is
+#: yours, or to measure the frontier alone).
+FRONTIER_SITE_SLOTS = True
 #: Seconds a site's slot may be held by one request at most (a dead worker's slot frees itself
 #: then); 0: DOWNLOAD_TIMEOUT + 30.
 FRONTIER_SLOT_LEASE = 0.0

@@ -36,7 +36,8 @@ class FrontierAddon:
             settings.set(name, value, priority=PRIORITY)
         downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
         downloader.update({_ROBOTS: None, "crawler.frontier.robots.SharedRobotsTxtMiddleware": 100})
-        downloader["crawler.frontier.politeness.ClusterSlotMiddleware"] = 940
+        if settings.getbool("FRONTIER_SITE_SLOTS"):
+            downloader["crawler.frontier.politeness.ClusterSlotMiddleware"] = 940
         settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority=PRIORITY)
         spider = dict(settings.getdict("SPIDER_MIDDLEWARES"))
         spider["crawler.frontier.start.FrontierStartMiddleware"] = 40

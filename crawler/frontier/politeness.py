@@ -106,6 +106,7 @@ class ClusterSlotMiddleware:
             self._lost(exc)
             return None
         request.meta[SLOT_KEY] = (host, token)
+        logger.debug("Site slot of %s taken for %s (waited %.3f s)", host, request.url, waited)
         if waited:
             self.crawler.stats.inc_value("frontier/slot_wait_ms", int(waited * 1000))
         return None
@@ -116,7 +117,8 @@ class ClusterSlotMiddleware:
             return
         host, token = held
         try:
-            await self._release(keys=self._keys(host), args=[token, int(delay * 1000)])
+            pause = await self._release(keys=self._keys(host), args=[token, int(delay * 1000)])
+            logger.debug("Site slot of %s freed by %s: next request in %s ms", host, request.url, pause)
         except RedisError as exc:
             self._lost(exc)
 
