@@ -180,3 +180,33 @@ class ClusterSite:
                         site.active -= 1
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.support.cluster_site [--pages N] [--port P]``: serve the site until
+    interrupted (docs/CLUSTER.md walks through a cluster against it), then say what it saw."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--port", type=int, default=8099)
+    args = parser.parse_args(argv)
+    site = ClusterSite(args.pages)
+    site.server.server_close()
+    site.server = ThreadingHTTPServer(("127.0.0.1", args.port), site._handler())
+    site.server.daemon_threads = True
+    site.base = f"http://127.0.0.1:{args.port}"
+    print(f"{args.pages} articles at {site.base} (Ctrl-C to stop)", flush=True)
+    try:
+        site.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    twice = sum(1 for n in site.hits.values() if n > 1)
+    print(
+        f"{sum(site.hits.values())} requests, {len(site.hits)} paths, {twice} asked for twice, at most {site.max_active} at once"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
