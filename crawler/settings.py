@@ -127,6 +127,9 @@ FRONTIER_PREFIX = "dna"
 #: Seconds a worker's lease lasts without renewal (renewed every third of it): a worker silent
 #: that long is gone, and what it had taken is queued again by the others.
 FRONTIER_LEASE = 10.0
+#: A worker whose clock is further than this (seconds) from the Redis server's does not start
+#: (its WARC-Dates and capture times would misplace its captures among the other workers').
+FRONTIER_MAX_CLOCK_SKEW = 30.0
 #: One request at a time per site for the whole cluster, the site's delay between any two
 #: workers' requests (off: each worker is polite on its own, as Scrapy is; for a site that is
 #: yours, or to measure the frontier alone).

@@ -231,3 +231,15 @@ def test_redis_lost_mid_crawl_closes_the_crawl_with_exit_1_and_keeps_what_was_fe
     fetched = {p for p, n in site.hits.items() if p in articles}
     kept = set(captured([tmp_path / "machine"]))
     assert fetched and fetched <= kept  # every page the site sent is in the WARC files
+
+
+def test_a_worker_whose_clock_is_off_does_not_start(redis_url, tmp_path):
+    # No clock can be set back here: a bound below zero makes any clock "off" by more than it.
+    with ClusterSite(5) as site:
+        run = scrapy(
+            *worker(site, redis_url, "skewed", tmp_path)[3:], "-s", "FRONTIER_MAX_CLOCK_SKEW=-1", archive=tmp_path
+        )
+        assert run.returncode == 1, run.log[-3000:]
+        assert "this worker's clock is" in run.log and "set its clock (NTP), closing" in run.log
+        assert "Traceback" not in run.log
+        assert sum(site.hits.values()) == 0

@@ -115,3 +115,35 @@ def test_a_crawl_whose_state_server_is_down_stops_before_fetching_with_exit_1(tm
         assert "State STATE_URL: PostgreSQL at postgresql://archive@127.0.0.1:" in run.log
         assert "Traceback" not in run.log
         assert sum(site.hits.values()) == 0
+
+
+@pytest.mark.slow
+def test_the_state_server_lost_mid_crawl_closes_it_with_exit_1_and_keeps_what_was_fetched(tmp_path):
+    import subprocess
+    import time
+
+    from tests.support import integrity
+    from tests.support.cluster_site import ClusterSite
+    from tests.support.postgres_server import postgres_bin, postgres_server
+    from tests.support.run import ENV, PROJECT, command
+    from tests.test_frontier_cluster import captured
+
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL (bin/setup installs Debian's postgresql)")
+    archive = tmp_path / "machine"
+    with ClusterSite(200, latency=0.01) as site:
+        articles = set(site.article_paths())
+        with postgres_server() as url, open(tmp_path / "crawl.log", "w") as log:
+            line = command("crawl", "moscowtimes", "-a", f"site={site.base}", "-s", f"STATE_URL={url}", archive=archive)
+            proc = subprocess.Popen(line, cwd=PROJECT, env=ENV, stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 120
+            while sum(site.hits[p] for p in articles) < 30 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        code = proc.wait(timeout=120)  # the server stopped as the block ended
+    text = (tmp_path / "crawl.log").read_text()
+    assert code == 1, text[-3000:]
+    assert "State lost: PostgreSQL at" in text
+    assert text.count("Traceback") <= 1  # the one call that met the loss; the rest go on without state
+    assert integrity.check(archive, state=False) == []  # WARC files closed and valid
+    fetched = {p for p, n in site.hits.items() if p in articles}
+    assert fetched and fetched <= set(captured([archive]))  # every page the site sent is archived

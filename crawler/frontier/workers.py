@@ -11,6 +11,9 @@ runs out of work (Scrapy's ``spider_idle``), a worker
   a busy worker may still find articles for everyone. A worker that starts while the queue is
   momentarily empty (the first one is fetching the sitemaps) waits the same way.
 
+A worker whose clock is more than ``FRONTIER_MAX_CLOCK_SKEW`` seconds off the Redis server's
+does not start: its WARC-Dates and capture times would misplace its captures among the others'.
+
 The last worker to find the queue empty and nobody busy ends the run: one Lua script checks that
 and deletes the run's queue, duplicate filter, seed mark, worker list and robots.txt together, so the next run (the next
 cron start) begins afresh, its state deciding what is due again.
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
@@ -51,6 +56,12 @@ return 1
 """
 
 
+def clock_skew(server, now: Callable[[], float] = time.time) -> float:
+    """Seconds this machine's clock is ahead of the Redis server's (negative: behind)."""
+    seconds, micros = server.time()
+    return float(now() - (seconds + micros / 1e6))
+
+
 class FrontierWorkers:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
@@ -59,6 +70,7 @@ class FrontierWorkers:
         self.keys = SpiderKeys(settings.get("FRONTIER_PREFIX"), crawler.spidercls.name)
         self.worker = worker_name(settings)
         self.lease = settings.getfloat("FRONTIER_LEASE")
+        self.max_skew = settings.getfloat("FRONTIER_MAX_CLOCK_SKEW")
         self._beat: asyncio.Task[None] | None = None
         self.scheduler: FrontierScheduler | None = None
 
@@ -85,6 +97,17 @@ class FrontierWorkers:
         error = self.scheduler.error
         if error is None:
             try:
+                skew = clock_skew(self.server)
+                if abs(skew) > self.max_skew:
+                    logger.error(
+                        "Frontier: this worker's clock is %.0f s %s the frontier's (Redis at %s): its WARC-Dates and"
+                        " capture times would be wrong and its revisions out of order; set its clock (NTP), closing",
+                        abs(skew),
+                        "ahead of" if skew > 0 else "behind",
+                        self.url,
+                    )
+                    stats.set_value("frontier/error", f"clock off by {skew:.0f} s")
+                    raise CloseSpider(FRONTIER_ERROR)
                 self.server.sadd(self.keys.workers, self.worker)
                 self._renew("busy")
                 # A worker restarted under the same WORKER_ID takes back what it had taken.

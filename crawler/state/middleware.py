@@ -26,6 +26,7 @@ planned or recorded, and an item whose text equals the item the archive holds fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
@@ -105,6 +106,13 @@ class ArticleStateMiddleware:
         fetched is in the WARC files, and the next run fetches again what was not recorded."""
         logger.error("State lost: %s; closing the crawl", message)
         self.stats.set_value("state/error", message)
+        # From here on the crawl goes on as one without state until it is closed: each response
+        # still archived, nothing more recorded (the next run fetches again what was not).
+        self._unavailable = True
+        if self._db is not None:
+            with contextlib.suppress(Exception):
+                self._db.close()
+            self._db = None
         engine = self.crawler.engine
         if engine.spider is not None:
             asyncio.ensure_future(engine.close_spider_async(reason=STATE_ERROR))
