@@ -243,3 +243,22 @@ def test_a_worker_whose_clock_is_off_does_not_start(redis_url, tmp_path):
         assert "this worker's clock is" in run.log and "set its clock (NTP), closing" in run.log
         assert "Traceback" not in run.log
         assert sum(site.hits.values()) == 0
+
+
+def test_a_torn_answer_frees_the_sites_slot_at_once(redis_url, tmp_path):
+    """The capture archives a torn answer as truncated and retries it (its process_response
+    returns a request, which ends the chain): the site's slot must be freed before that, or every
+    worker waits out the slot's lease (DOWNLOAD_TIMEOUT + 30 s = 90 s) before the site's next request."""
+    with ClusterSite(20) as site:
+        torn = site.article_path(7)
+        site.torn_once.add(torn)
+        began = time.monotonic()
+        procs = [start(worker(site, redis_url, f"t{n}", tmp_path / f"m{n}"), tmp_path / f"t{n}.log") for n in range(2)]
+        codes = [proc.wait(timeout=300) for proc in procs]
+        took = time.monotonic() - began
+        assert codes == [0, 0], "\n".join((tmp_path / f"t{n}.log").read_text()[-3000:] for n in range(2))
+        assert site.hits[torn] == 2  # torn once, fetched again
+        assert site.max_active == 1
+    assert took < 60, took
+    seen = captured([tmp_path / "m0", tmp_path / "m1"])
+    assert seen[torn] == 2  # both archived: the torn one as truncated

@@ -139,12 +139,13 @@ class Command(ArchiveToolCommand):
             )
         warcs = [w for w in warc_files(paths) if not w.name.endswith(".open")]
         if self.settings.get("ARCHIVE_STORE"):  # files uploaded and removed here are fetched back
+            from crawler.state.backend import StateUnavailable
             from crawler.storage.s3 import S3Error
             from crawler.storage.uploads import fetch_uploaded
 
             try:
                 warcs += fetch_uploaded(self.settings, spiders, {w.name for w in warcs})
-            except S3Error as exc:
+            except (S3Error, StateUnavailable) as exc:
                 raise UsageError(str(exc), print_help=False) from exc
         progress = tqdm(total=3, desc="pack", unit="step", file=sys.stderr)
         progress.set_postfix_str("reading captures")

@@ -134,6 +134,8 @@ class ClusterSlotMiddleware:
         return max(delay, asked or 0.0)
 
     async def process_response(self, request, response):
+        if SLOT_KEY not in request.meta:
+            return response
         delay = await self._delay(request)
         if response.status in (429, 503):
             asked = retry_after_seconds(response.headers.get("Retry-After"))
@@ -143,5 +145,6 @@ class ClusterSlotMiddleware:
         return response
 
     async def process_exception(self, request, exception):
-        await self._free(request, await self._delay(request))
+        if SLOT_KEY in request.meta:  # refused before it took a slot: nothing to free
+            await self._free(request, await self._delay(request))
         return None

@@ -80,6 +80,17 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
                     )
         return await super().robot_parser(request)
 
+    def _robots_error(self, exc, netloc) -> None:
+        """This worker's fetch failed: the others need not wait for it (they fetch it themselves)."""
+        super()._robots_error(exc, netloc)
+        asyncio.ensure_future(self._unclaim(netloc))
+
+    async def _unclaim(self, netloc: str) -> None:
+        try:
+            await self.server.hdel(self.key, f"{netloc} fetching")
+        except RedisError:
+            pass
+
     async def _parse_robots(self, response, netloc, request):
         try:
             await self.server.hset(self.key, netloc, response.body)

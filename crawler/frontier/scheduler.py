@@ -64,20 +64,35 @@ class FrontierScheduler(Scheduler):
             if engine is not None:
                 asyncio.ensure_future(engine.close_spider_async(reason=FRONTIER_ERROR))
 
+    def mark_done(self, request: Request) -> None:
+        """``request`` is no longer this worker's to finish: answered and its callback's output
+        queued, failed for good, dropped, or queued again (a retry, a redirect)."""
+        token = request.meta.pop(INFLIGHT_KEY, None)
+        if token and self.error is None:
+            try:
+                self.queue.done(token)
+            except RedisError as exc:
+                self._failed(exc, "marking a request done")
+
     def enqueue_request(self, request: Request) -> bool:
         if self.error is not None:
             self.stats.inc_value("frontier/not_enqueued")
             return False
+        token = request.meta.pop(INFLIGHT_KEY, None)
         try:
-            token = request.meta.pop(INFLIGHT_KEY, None)
             queued: bool = super().enqueue_request(request)
-            if token:  # a retry or redirect of a request in flight: it is in the queue again
-                self.queue.done(token)
-            return queued
         except RedisError as exc:
             self._failed(exc, "queueing a request")
             self.stats.inc_value("frontier/not_enqueued")
             return False
+        except Exception as exc:  # a request that cannot be serialized (its callback is no spider method)
+            logger.error("Frontier: %s cannot be queued (%s: %s); not fetched", request, type(exc).__name__, exc)
+            self.stats.inc_value("frontier/not_enqueued")
+            return False
+        if token:  # a retry or redirect of a request in flight: it is in the queue again
+            request.meta[INFLIGHT_KEY] = token
+            self.mark_done(request)
+        return queued
 
     def next_request(self) -> Request | None:
         if self.error is not None:

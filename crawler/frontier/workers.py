@@ -32,7 +32,6 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 
 from crawler.frontier.keys import SpiderKeys, worker_name
-from crawler.frontier.queue import INFLIGHT_KEY
 from crawler.refs import FRONTIER_ERROR
 
 if TYPE_CHECKING:
@@ -82,7 +81,6 @@ class FrontierWorkers:
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.request_done, signal=signals.response_received)
         crawler.signals.connect(extension.request_done, signal=signals.request_dropped)
         return extension
 
@@ -108,7 +106,6 @@ class FrontierWorkers:
                     )
                     stats.set_value("frontier/error", f"clock off by {skew:.0f} s")
                     raise CloseSpider(FRONTIER_ERROR)
-                self.server.sadd(self.keys.workers, self.worker)
                 self._renew("busy")
                 # A worker restarted under the same WORKER_ID takes back what it had taken.
                 mine = self.scheduler.queue.requeue(self.worker)
@@ -131,14 +128,19 @@ class FrontierWorkers:
         self._beat = asyncio.ensure_future(self._heartbeat())
 
     def _renew(self, state: str) -> None:
-        self.server.set(self.keys.alive(self.worker), state, px=int(self.lease * 1000))
+        """The lease and the listing together: a worker taken for dead (a stall longer than its
+        lease) and unlisted by another lists itself again with its next beat."""
+        pipe = self.server.pipeline()
+        pipe.set(self.keys.alive(self.worker), state, px=int(self.lease * 1000))
+        pipe.sadd(self.keys.workers, self.worker)
+        pipe.execute()
 
     async def _heartbeat(self) -> None:
         """Renew the lease; and when this worker is idle but the queue is not (another worker
         queued what it found), wake the engine now rather than at its next 5-second heartbeat."""
         engine = self.crawler.engine
         assert self.scheduler is not None
-        while True:
+        while self.scheduler.error is None:
             try:
                 idle = engine.spider_is_idle()
                 self._renew("idle" if idle else "busy")
@@ -151,12 +153,8 @@ class FrontierWorkers:
             await asyncio.sleep(min(TICK, self.lease / 3))
 
     def request_done(self, request, spider, **kwargs) -> None:
-        token = request.meta.get(INFLIGHT_KEY)
-        if token and self.scheduler is not None and self.scheduler.error is None:
-            try:
-                self.scheduler.queue.done(token)
-            except RedisError as exc:
-                self.scheduler._failed(exc, "marking a request done")
+        if self.scheduler is not None:
+            self.scheduler.mark_done(request)
 
     def requeue_dead(self) -> int:
         """The in-flight requests of listed workers whose lease expired, queued again."""
@@ -164,10 +162,9 @@ class FrontierWorkers:
         count = 0
         for member in self.server.smembers(self.keys.workers):
             name = member.decode() if isinstance(member, bytes) else member
-            if name == self.worker or self.server.exists(self.keys.alive(name)):
+            if name == self.worker:
                 continue
             taken = self.scheduler.queue.requeue(name)
-            self.server.srem(self.keys.workers, name)
             if taken:
                 logger.warning(
                     "Frontier: worker %s is gone (its lease expired); its %d requests queued again", name, taken
@@ -212,3 +209,25 @@ class FrontierWorkers:
                 self.server.srem(self.keys.workers, self.worker)
         except RedisError as exc:
             logger.warning("Frontier: could not sign off (%s)", exc)
+
+
+class FrontierFailureMiddleware:
+    """A downloader middleware last in line for failures (``process_exception`` runs from the
+    highest number down and stops at the first that retries): a request whose failure reaches it
+    failed for good (robots.txt forbids it, it was refused, its retries ran out) and is no longer
+    in flight, so a worker that dies later does not have it fetched again."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("FRONTIER_URL") or crawler.settings.get("REPLAY_WARC"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_exception(self, request, exception):
+        scheduler = self.crawler.engine.scheduler
+        if hasattr(scheduler, "mark_done"):
+            scheduler.mark_done(request)
+        return None

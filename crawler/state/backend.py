@@ -3,7 +3,8 @@
 One schema and one set of statements serve both (SQLite 3.24+ and PostgreSQL share the
 ``INSERT … ON CONFLICT`` upsert, ``CREATE … IF NOT EXISTS`` and the types used here); what
 differs is isolated in this module: how to connect, the statements' placeholder (``?`` written,
-``%s`` sent to psycopg), the row-id column, what a duplicate key raises, SQLite's pragmas, and
+``%s`` sent to psycopg), the row-id column and integer width, NUL characters (PostgreSQL's text
+holds none), what a duplicate key raises, SQLite's pragmas, network timeouts, and
 PostgreSQL's lock around creating the schema (two workers creating it at once would collide).
 
 SQLite is ``ARCHIVE_DIR/<file>``: one machine's state, safe for overlapping runs. PostgreSQL is
@@ -99,11 +100,26 @@ class PostgresBackend(StateBackend):
         self._operational = (psycopg.OperationalError, psycopg.InterfaceError)
         self._lost = False
         try:
-            self.db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            # A server gone without a word (power, a partition) is noticed within ~30 s, not TCP's
+            # ~15 minutes: keepalives, a send timeout and a statement timeout.
+            self.db = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=10,
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+                tcp_user_timeout=30000,
+                options="-c statement_timeout=60000",
+            )
         except psycopg.Error as exc:
             raise StateUnavailable(f"PostgreSQL at {self.where} cannot be reached: {_first_line(exc)}") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        # PostgreSQL's text holds no NUL character (SQLite's does): one in a page's text is kept
+        # as U+FFFD rather than refused.
+        params = [p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params]
         try:
             return self.db.execute(sql.replace("?", "%s"), params)
         except self._operational as exc:
@@ -118,7 +134,10 @@ class PostgresBackend(StateBackend):
         # Workers starting together would race in CREATE … IF NOT EXISTS: one at a time.
         self.execute("SELECT pg_advisory_lock(hashtext(?))", (lock_name,))
         try:
-            for statement in self.statements(script.replace("INTEGER PRIMARY KEY", self.row_id)):
+            # The row id, and 64-bit integers (PostgreSQL's INTEGER is 32: WARC offsets and sizes
+            # pass 2 GB).
+            script = script.replace("INTEGER PRIMARY KEY", "ROW_ID").replace("INTEGER", "BIGINT")
+            for statement in self.statements(script.replace("ROW_ID", self.row_id)):
                 self.execute(statement)
         finally:
             self.execute("SELECT pg_advisory_unlock(hashtext(?))", (lock_name,))

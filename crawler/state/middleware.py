@@ -71,7 +71,8 @@ class ArticleStateMiddleware:
         self._db: ArchiveState | None = None
         #: STATE_URL: a PostgreSQL server shared by a cluster's workers (empty: SQLite in archive_dir).
         self.state_url = crawler.settings.get("STATE_URL", "")
-        self._unavailable = False
+        #: Why the state cannot be used this run (it could not be opened, or was lost).
+        self.error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleStateMiddleware:
@@ -92,12 +93,14 @@ class ArticleStateMiddleware:
     # -- the database ------------------------------------------------------------------
     @property
     def db(self) -> ArchiveState | None:
-        if self._db is None and self.archive_dir is not None and not self._unavailable:
+        """The state database, opened on first use; None without one this run, or once it could
+        not be opened or was lost (``error`` says why; ``spider_opened`` closes the crawl)."""
+        if self._db is None and self.archive_dir is not None and self.error is None:
             try:
                 self._db = ArchiveState(self.archive_dir, self.state_url)
-            except (StateUnavailable, ValueError):
-                self._unavailable = True  # said once (spider_opened), not tried again per response
-                raise
+            except (StateUnavailable, ValueError) as exc:
+                self.error = str(exc)  # said once (spider_opened), not tried again per response
+                return None
             self._db.backend.on_lost = self._lost
         return self._db
 
@@ -108,7 +111,7 @@ class ArticleStateMiddleware:
         self.stats.set_value("state/error", message)
         # From here on the crawl goes on as one without state until it is closed: each response
         # still archived, nothing more recorded (the next run fetches again what was not).
-        self._unavailable = True
+        self.error = message
         if self._db is not None:
             with contextlib.suppress(Exception):
                 self._db.close()
@@ -118,12 +121,11 @@ class ArticleStateMiddleware:
             asyncio.ensure_future(engine.close_spider_async(reason=STATE_ERROR))
 
     def spider_opened(self, spider) -> None:
-        try:
-            db = self.db
-        except (StateUnavailable, ValueError) as exc:
-            logger.error("State STATE_URL: %s; nothing fetched, closing", exc)
-            self.stats.set_value("state/error", str(exc))
-            raise CloseSpider(STATE_ERROR) from None
+        db = self.db
+        if self.error is not None:
+            logger.error("State STATE_URL: %s; nothing fetched, closing", self.error)
+            self.stats.set_value("state/error", self.error)
+            raise CloseSpider(STATE_ERROR)
         if db is not None:
             known = db.known_urls(spider.name)
             logger.info("Incremental state %s: %d articles of %s known", db.path, known, spider.name)

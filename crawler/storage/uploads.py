@@ -30,7 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler.refs import ARCHIVE_STORE_ERROR
-from crawler.state.backend import StateBackend, open_backend
+from crawler.state.backend import StateBackend, StateUnavailable, open_backend
 from crawler.state.database import ArchiveState
 from crawler.storage.s3 import ObjectStore, S3Error, sha256_of
 
@@ -60,7 +60,11 @@ class UploadLedger:
 
     def _connect(self) -> StateBackend:
         backend = open_backend(self.archive_dir, self.url, ArchiveState.FILENAME)
-        backend.schema(LEDGER, "defense-news-archive uploads")
+        try:
+            backend.schema(LEDGER, "defense-news-archive uploads")
+        except BaseException:
+            backend.close()
+            raise
         return backend
 
     def rows(self) -> list[tuple[str, str, int, str | None]]:
@@ -187,7 +191,13 @@ class ArchiveStoreExtension:
 
     def _upload_pending(self) -> None:
         with _PASS:  # one pass at a time in the process, whichever crawl or thread asks
-            self._upload_folder()
+            try:
+                self._upload_folder()
+            except StateUnavailable as exc:  # the ledger's database (STATE_URL) is down
+                self.crawler.stats.inc_value("archive_store/failed")
+                logger.error(
+                    "Archive store: uploads cannot be recorded (%s); the WARC files stay local for the next run", exc
+                )
 
     def _upload_folder(self) -> None:
         store = self.store

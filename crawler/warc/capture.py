@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 
+from crawler.frontier.keys import worker_name
 from crawler.refs import ARCHIVE_WRITE_ERROR, WARC_META_KEY, WarcRef
 from crawler.state.database import StoredCapture
 from crawler.state.middleware import ArticleStateMiddleware
@@ -159,7 +160,10 @@ class WarcCaptureMiddleware:
 
     def writer_for(self, name: str) -> WarcFileWriter:
         if self.writer is None:
-            worker = self.crawler.settings.get("WORKER_ID")
+            settings = self.crawler.settings
+            worker = settings.get("WORKER_ID")
+            if not worker and any(settings.get(n) for n in ("FRONTIER_URL", "STATE_URL", "ARCHIVE_STORE")):
+                worker = worker_name(settings)  # host and process: no two workers' files share a name
             self.writer = WarcFileWriter(
                 self.root / name,
                 f"{name}-{worker}" if worker else name,  # unique across workers writing one archive

@@ -9,7 +9,8 @@ feeds overlap the sitemaps), robots.txt and the static files are the fixture's.
 The server is threaded, so requests sent together are answered together, and it counts: how
 many requests were being answered at once at most (per site: the whole server is one host), and
 how many times each path was asked for, and when each request came. It can ask for a
-Crawl-delay in robots.txt, and answer a path once with 429 and a Retry-After.
+Crawl-delay in robots.txt, answer a path once with 429 and a Retry-After, or once torn
+(half its body, then the connection closed).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class ClusterSite:
         self.crawl_delay = crawl_delay
         #: path -> seconds: answered once with 429 and that Retry-After, then as usual.
         self.busy_once: dict[str, int] = {}
+        #: paths answered once with half their body and the connection closed (a torn transfer).
+        self.torn_once: set[str] = set()
         #: (monotonic time, path) of every request as it came in.
         self.arrivals: list[tuple[float, str]] = []
         self.template = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8")
@@ -153,6 +156,8 @@ class ClusterSite:
                     site.hits[path] += 1
                     site.arrivals.append((time.monotonic(), path))
                     retry_after = site.busy_once.pop(path, None)
+                    torn = path in site.torn_once
+                    site.torn_once.discard(path)
                 try:
                     if site.latency:
                         time.sleep(site.latency)
@@ -165,6 +170,15 @@ class ClusterSite:
                         encoded = True
                     else:
                         encoded = False
+                    if torn:  # promise the whole body, send half, hang up
+                        self.send_response(status)
+                        self.send_header("Content-Type", kind)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body[: len(body) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
                     self.send_response(status)
                     self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(body)))
