@@ -158,6 +158,10 @@ STORIES_ENABLED = True
 #: yyyymmddHHMMSS) and ``{url}``. pywb's form, as ``scrapy pywb`` serves it.
 REPLAY_URL = "http://127.0.0.1:8080/archive/{timestamp}/{url}"
 
+#: Requests a minute to another archive in a backfill (-a source=wayback): its CDX server and
+#: its captures, one at a time. The Internet Archive limits clients; this stays well inside.
+WAYBACK_REQUESTS_PER_MINUTE = 12.0
+
 # --- Discovery ----------------------------------------------------------------
 #: Sitemap indexes followed below a declared sitemap (an outlet's index of monthly indexes is 2).
 SITEMAP_MAX_DEPTH = 3

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -23,13 +22,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.support.moscowtimes_site import expected_items, moscowtimes_site, spider_args
-from tests.support.network import free_port
+from tests.support.pywb_server import Wayback, wb_manager
 from tests.support.run import ENV, PROJECT, scrapy
 from tests.support.warcs import records, warc_files
 
 pytestmark = pytest.mark.slow  # crawls, and runs pywb
 
-PYWB_BIN = PROJECT / ".venv-pywb" / "bin"
 #: The bundled sample as version 0.1.0 wrote it: its items under the pages' own URLs.
 SAMPLE = PROJECT / "tests" / "fixtures" / "warc" / "moscowtimes-0.1.0-sample.warc.gz"
 SAMPLE_ARTICLES = [
@@ -52,44 +50,6 @@ def payload(headers: dict[str, str], body: bytes) -> bytes:
     """The body as the site meant it (pywb's id_ mode hands back the archived coding)."""
     coding = {k.lower(): v for k, v in headers.items()}.get("content-encoding", "")
     return gzip.decompress(body) if "gzip" in coding else body
-
-
-class Wayback:
-    """pywb's ``wayback`` on a free loopback port, in ``root``; stopped after."""
-
-    def __init__(self, root: Path) -> None:
-        assert (PYWB_BIN / "wayback").exists(), f"pywb is not installed in {PYWB_BIN}: run bin/setup"
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(root / "wayback.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [str(PYWB_BIN / "wayback"), "-b", "127.0.0.1", "-p", str(self.port)],
-            cwd=root,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError("pywb did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-def wb_manager(root: Path, *args: str) -> None:
-    subprocess.run([str(PYWB_BIN / "wb-manager"), *args], cwd=root, check=True, capture_output=True)
 
 
 def captures_of(warcs: list[Path]) -> dict[str, tuple[str, bytes]]:

@@ -8,6 +8,9 @@
     discover from these only, instead of the declared sources.
 ``-a site=ORIGIN``
     the declared sources, rebased onto another origin (a mirror, a test server).
+``-a source=wayback`` [``-a until=YYYY-MM-DD``] [``-a cdx=URL``] [``-a captures=URL``]
+    history from another archive instead: its CDX server API and raw captures
+    (crawler/spiders/backfill.py); ``since`` and ``until`` bound the captures' dates.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from crawler.schemes import why_not_fetchable
 if TYPE_CHECKING:
     from scrapy import Spider
 
+    from crawler.spiders.backfill import Backfill
     from crawler.spiders.declaration import OutletDeclaration
 
 #: The arguments every spider reads; any other ``-a`` is an attribute of the spider, as in Scrapy.
-URL_ARGUMENTS = ("url", "feeds", "sitemaps", "site")
+URL_ARGUMENTS = ("url", "feeds", "sitemaps", "site", "cdx", "captures")
+#: What ``-a source=`` takes.
+SOURCES = ("wayback",)
 
 
 def csv_urls(value: str | None) -> list[str]:
@@ -62,6 +68,30 @@ def check_arguments(spidercls: type[Spider], spargs: dict[str, Any]) -> None:
     # at its start.
     declared = cast("type[OutletDeclaration]", spidercls)
     SpiderArguments.parse(declared, **{k: spargs.get(k) for k in ("since", "url", "feeds", "sitemaps", "site")})
+    backfill_from(
+        spargs.get("source"), spargs.get("cdx"), spargs.get("captures"), spargs.get("since"), spargs.get("until")
+    )
+
+
+def backfill_from(
+    source: str | None, cdx: str | None, captures: str | None, since: str | None, until: str | None
+) -> Backfill | None:
+    """``-a source=wayback`` and its companions as a Backfill (None without ``source``), or a
+    ValueError naming the argument."""
+    from crawler.spiders.backfill import WAYBACK_CAPTURES, WAYBACK_CDX, Backfill
+
+    if not source:
+        if cdx or captures or until:
+            raise ValueError("-a cdx=, captures= and until= go with -a source=wayback")
+        return None
+    if source not in SOURCES:
+        raise ValueError(f"-a source={source!r}: one of {', '.join(SOURCES)} is expected")
+    for name, value in (("cdx", cdx), ("captures", captures)):
+        check_urls(name, value)
+    first, last = parse_day("-a since", since), parse_day("-a until", until)
+    if first and last and last < first:
+        raise ValueError(f"-a until={until} is before -a since={since}")
+    return Backfill(cdx or WAYBACK_CDX, captures or WAYBACK_CAPTURES, first, last)
 
 
 def rebase(url: str, origin: str) -> str:

@@ -8,7 +8,8 @@ parse. The parts, each in its own module:
 - ``declaration``: the attributes an outlet file sets, and what follows from them;
 - ``arguments``: the ``-a`` arguments every spider takes;
 - ``discovering``: feeds, feed listings and sitemaps to article requests;
-- ``articles``: extraction on the worker pool, and the item.
+- ``articles``: extraction on the worker pool, and the item;
+- ``backfill``: history from another archive (``-a source=wayback``) instead of discovery.
 
 What the archive already holds, and so what is fetched again, is not the spider's business:
 ``crawler.state.middleware`` decides it for every request the spider yields.
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import scrapy
 
-from crawler.spiders.arguments import SpiderArguments
+from crawler.spiders.arguments import SpiderArguments, backfill_from
 from crawler.spiders.articles import ArticleMixin
+from crawler.spiders.backfill import BackfillMixin
 from crawler.spiders.declaration import OutletDeclaration
 from crawler.spiders.discovering import DiscoveryMixin
 from crawler.spiders.requisites import RequisitesMixin
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["ArchiveSpider"]
 
 
-class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, RequisitesMixin, scrapy.Spider):
+class ArchiveSpider(OutletDeclaration, DiscoveryMixin, BackfillMixin, ArticleMixin, RequisitesMixin, scrapy.Spider):
     """Base of every outlet spider."""
 
     def __init__(
@@ -44,9 +47,14 @@ class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, RequisitesM
         feeds: str | None = None,
         sitemaps: str | None = None,
         site: str | None = None,
+        source: str | None = None,
+        cdx: str | None = None,
+        captures: str | None = None,
+        until: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.backfill = backfill_from(source, cdx, captures, since, until)
         arguments = SpiderArguments.parse(type(self), since=since, url=url, feeds=feeds, sitemaps=sitemaps, site=site)
         self.since = arguments.since
         self.only_urls = arguments.only_urls
@@ -58,6 +66,10 @@ class ArchiveSpider(OutletDeclaration, DiscoveryMixin, ArticleMixin, RequisitesM
         discovery.feed_pages = arguments.feed_pages
         self._follow = [re.compile(p) for p in self.sitemap_follow]
         declared = {*getattr(self, "allowed_domains", []), *self.requisite_hosts, *arguments.extra_hosts}
+        if self.backfill is not None:  # the other archive's hosts are fetched from too
+            declared |= {
+                h for h in (urlsplit(self.backfill.cdx).hostname, urlsplit(self.backfill.captures).hostname) if h
+            }
         self.allowed_domains = sorted(declared)
 
     @classmethod

@@ -107,6 +107,10 @@ class DiscoveryMixin:
         def parse_article(self, response: Response) -> AsyncIterator[Any]: ...
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if getattr(self, "backfill", None) is not None:  # history from another archive instead
+            for request in self.backfill_start():  # type: ignore[attr-defined]
+                yield request
+            return
         if self.only_urls:
             for url in self.only_urls:
                 yield scrapy.Request(self.fetch_url(url), callback=self.parse_article, dont_filter=True)

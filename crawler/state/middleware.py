@@ -47,9 +47,18 @@ from crawler.refs import (
     WARC_META_KEY,
     WarcRef,
 )
+from crawler.spiders.backfill import LATER_KEY
 from crawler.state.backend import StateUnavailable
 from crawler.state.database import ArchiveState, Revision, StoredCapture, next_revision, text_hash
 from crawler.state.planning import plan_fetch
+from crawler.warc.provenance import ARCHIVED_FROM_KEY, ArchivedFrom
+
+
+def _iso_seconds(timestamp: str) -> str:
+    """yyyymmddhhmmss as the state's capture times begin (yyyy-mm-ddThh:mm:ss)."""
+    t = timestamp
+    return f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}"
+
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -201,6 +210,9 @@ class ArticleStateMiddleware:
             self.mark(response.meta.get(WARC_META_KEY), response.meta[OUTCOME_KEY])
 
     def _plan(self, request: Request) -> Request | None:
+        asked = request.meta.get(ARCHIVED_FROM_KEY)
+        if asked is not None and self.db is not None:
+            return self._plan_backfill(request, asked)
         requisite = REQUISITE_KEY in request.meta
         if (ANNOUNCED_KEY not in request.meta and not requisite) or self.db is None:
             return request
@@ -223,12 +235,41 @@ class ArticleStateMiddleware:
         request.meta[PREVIOUS_PAYLOAD_KEY] = self.db.last_payload(request.url, self._spider_name())
         return request
 
+    def _plan_backfill(self, request: Request, asked: ArchivedFrom) -> Request | None:
+        """Another archive's capture archived already (a run stopped midway, run again): the next
+        capture of the URL instead, or nothing when every one is archived."""
+        assert self.db is not None
+        have = {c.fetched_at[:19] for c in self.db.captures(asked.url) if c.spider == self._spider_name()}
+        stamps = [asked.timestamp, *request.meta.get(LATER_KEY, [])]
+        while stamps and _iso_seconds(stamps[0]) in have:
+            self.stats.inc_value("backfill/known")
+            stamps.pop(0)
+        if not stamps:
+            return None
+        if stamps[0] == asked.timestamp:
+            return request
+        later: Request = self.crawler.spider.archived_request(asked.url, stamps)  # type: ignore[union-attr]
+        return later
+
     def _revision(self, response: Response, item: ArticleItem) -> ArticleItem | None:
         ref = WarcRef.from_value(item.warc)
         if self.db is None:
             return revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
         spider = self._spider_name()
         last = self.db.last_revision(item.url, spider)
+        if last is not None and item.fetched_at and item.fetched_at < last.fetched_at:
+            # Another archive's capture older than revision ``last``: placing a revision before
+            # the ones numbered already is not done (their text files and numbers would move).
+            self.stats.inc_value("backfill/older_than_revisions")
+            self.mark(ref, "older")
+            logger.warning(
+                "%s captured %s, before its revision %d (%s): archived, not numbered as a revision",
+                item.url,
+                item.fetched_at,
+                last.revision,
+                last.fetched_at,
+            )
+            return None
         revision = next_revision(
             last, item.url, spider, item.fetched_at or "", ref.record_id if ref else "", item.text or ""
         )

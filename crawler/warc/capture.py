@@ -27,6 +27,7 @@ from crawler.frontier.keys import worker_name
 from crawler.refs import ARCHIVE_WRITE_ERROR, WARC_META_KEY, WarcRef
 from crawler.state.database import StoredCapture
 from crawler.state.middleware import ArticleStateMiddleware
+from crawler.warc.provenance import ARCHIVED_FROM_KEY, ArchivedFrom, capture_time, looks_like_banner
 from crawler.warc.records import exchange_records, warc_date, warcinfo_fields
 from crawler.warc.recovery import recover_directory
 from crawler.warc.writer import WarcFileWriter, record_builder
@@ -182,6 +183,12 @@ class WarcCaptureMiddleware:
         writer = self.writer_for(name)
         date = warc_date(datetime.now(UTC))
         headers = {"WARC-Date": date}
+        asked: ArchivedFrom | None = request.meta.get(ARCHIVED_FROM_KEY)
+        if asked is not None:
+            archived = self._other_archives(request, response, asked, date)
+            if archived is None:
+                return response  # the archive's redirect to another capture: followed, not archived
+            response, headers, date = archived
         if response.ip_address is not None:
             headers["WARC-IP-Address"] = str(response.ip_address)
         stopped = "download_stopped" in response.flags
@@ -196,7 +203,12 @@ class WarcCaptureMiddleware:
         elif slow:
             headers["WARC-Truncated"] = "time"
         previous = None
-        if self.state is not None and not (torn or oversize or slow) and response.status in (200, 304):
+        if (
+            asked is None
+            and self.state is not None
+            and not (torn or oversize or slow)
+            and response.status in (200, 304)
+        ):
             previous = self.state.previous_payload(request, response.url)  # SQLite: on this thread
         # Building (digests), serializing and gzip run on a thread (hashlib and zlib release the
         # GIL), so the reactor keeps downloading; the response goes on only once it is in the WARC.
@@ -239,6 +251,33 @@ class WarcCaptureMiddleware:
             )
         self.stats.inc_value(f"warc/{record.rec_type}s")
         return response
+
+    def _other_archives(
+        self, request: Request, response: Response, asked: ArchivedFrom, now: str
+    ) -> tuple[Response, dict[str, str], str] | None:
+        """A capture another archive made (crawler/warc/provenance.py): the response under the
+        page's own URL, the record's headers and its date (the other archive's). None for the
+        archive's redirect to a nearby capture (followed); an error page, or a replay page in
+        place of the raw capture, is counted and refused, never archived as the page."""
+        if 300 <= response.status < 400:
+            self.stats.inc_value("backfill/archive_redirect")
+            return None
+        if response.status != 200:
+            self.stats.inc_value(f"backfill/archive_status/{response.status}")
+            logger.warning("%s answered %d for its capture of %s: skipped", response.url, response.status, asked.url)
+            raise IgnoreRequest(f"no capture: {response.url}")
+        if looks_like_banner(response.body):
+            self.stats.inc_value("backfill/banner")
+            logger.warning(
+                "%s is a replay page (the archive's banner), not the raw capture of %s: skipped",
+                response.url,
+                asked.url,
+            )
+            raise IgnoreRequest(f"banner page: {response.url}")
+        when = warc_date(capture_time(response, asked))
+        headers = {"WARC-Date": when, "WARC-Source-URI": response.url, "WARC-Creation-Date": now}
+        self.stats.inc_value("backfill/captures")
+        return response.replace(url=asked.url), headers, when
 
     def _retry_torn(self, request: Request, response: Response, location) -> Request:
         """A torn response is archived (truncated) but never handed on: fetch it again."""

@@ -128,7 +128,8 @@ def exchange_records(
         length=len(body),
         http_headers=request_http_headers(request),
         warc_headers_dict={
-            "WARC-Date": date,
+            # A capture another archive made was asked for now, whatever its own date.
+            "WARC-Date": headers.get("WARC-Creation-Date", date),
             "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
         },
     )

@@ -1,0 +1,132 @@
+"""History from other archives: ``scrapy crawl moscowtimes -a source=wayback`` against a real
+pywb on loopback (its CDX server API and ``id_`` captures, the same API as the Wayback Machine)
+holding Moscow Times captures made in 2021 and 2024 (tests/support/other_archive.py).
+
+The article captures come back as the other archive's, at its dates and with its address; an
+edited article's two captures are its revisions 1 and 2 in the order they were made; a replay
+page in place of a raw capture and the home page are not archived; a second run fetches nothing
+again; the result re-extracts and is searchable like a crawl of ours."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.other_archive import A75651, A87242, BANNERED, NEW_SENTENCE, OLD_SENTENCE, SITE, other_archive
+from tests.support.pywb_server import PYWB_BIN
+from tests.support.run import scrapy
+from tests.support.warcs import records, warc_files, warcio_check
+
+pytestmark = pytest.mark.slow  # runs pywb and crawls
+
+
+def backfill(base: str, archive: Path, items: Path, *extra: str):
+    return scrapy(
+        "crawl",
+        "moscowtimes",
+        "-a",
+        "source=wayback",
+        "-a",
+        f"cdx={base}/cdx",
+        "-a",
+        f"captures={base}/",
+        "-s",
+        "WAYBACK_REQUESTS_PER_MINUTE=3000",
+        *extra,
+        archive=archive,
+        items=items,
+    )
+
+
+@pytest.fixture(scope="module")
+def backfilled(tmp_path_factory):
+    if not (PYWB_BIN / "wayback").exists():
+        pytest.skip("pywb is not installed (bin/setup makes .venv-pywb)")
+    root = tmp_path_factory.mktemp("backfill")
+    archive = root / "archive"
+    with other_archive(root / "pywb") as base:
+        first = backfill(base, archive, root / "first.jsonl")
+        again = backfill(base, archive, root / "again.jsonl")
+        yield base, archive, first, again
+
+
+def responses(archive: Path) -> list[tuple]:
+    return [
+        (h, http, body)
+        for p in warc_files(archive, "moscowtimes")
+        for kind, h, http, body in records(p)
+        if kind == "response"
+    ]
+
+
+def test_the_articles_come_back_as_the_other_archives_captures_at_their_dates(backfilled):
+    base, archive, first, _ = backfilled
+    assert first.returncode == 0, first.log[-3000:]
+    pages = {
+        (h.get_header("WARC-Target-URI"), h.get_header("WARC-Date")): h
+        for h, _, _ in responses(archive)
+        if h.get_header("WARC-Target-URI").startswith(SITE)
+    }
+    assert set(pages) == {
+        (A75651, "2021-11-25T08:00:00Z"),
+        (A87242, "2024-12-05T12:00:00Z"),
+        (A87242, "2024-12-20T09:30:00Z"),
+    }
+    for (url, when), headers in pages.items():
+        stamp = when.replace("-", "").replace(":", "").replace("T", "")[:14]
+        assert headers.get_header("WARC-Source-URI") == f"{base}/{stamp}id_/{url}"  # where it came from
+        assert headers.get_header("WARC-Creation-Date") > "2026"  # when we took it, not when it was made
+    for path in warc_files(archive, "moscowtimes"):
+        assert warcio_check(path).returncode == 0
+    # The home page is no article; the banner page is no capture: neither archived.
+    assert not any(url in (f"{SITE}/", BANNERED) for url, _ in pages)
+    assert "is a replay page (the archive's banner), not the raw capture" in first.log
+    items = {(i["url"], i["fetched_at"]): i for i in first.items}
+    assert set(items) == set(pages)
+
+
+def test_an_edited_articles_captures_are_its_revisions_in_the_order_they_were_made(backfilled):
+    _, archive, first, _ = backfilled
+    by_date = sorted((i["fetched_at"], i) for i in first.items if i["url"] == A87242)
+    (old_date, old), (new_date, new) = by_date
+    assert (old["revision"], new["revision"]) == (1, 2)
+    assert OLD_SENTENCE in old["text"] and NEW_SENTENCE in new["text"]
+    assert f"+{NEW_SENTENCE}" in new["diff"]
+    history = scrapy("history", A87242, archive=archive)
+    assert history.returncode == 0, history.log
+    assert "2 captures, 2 text revisions" in history.log
+    assert history.log.index("2024-12-05T12:00:00") < history.log.index("2024-12-20T09:30:00")
+
+
+def test_a_second_run_fetches_no_capture_again(backfilled):
+    _, archive, first, again = backfilled
+    assert again.returncode == 0, again.log[-3000:]
+    assert again.items == []
+    assert "'backfill/known': 3" in again.log
+    assert len([h for h, _, _ in responses(archive) if h.get_header("WARC-Target-URI").startswith(SITE)]) == 3
+
+
+def test_the_backfill_reextracts_and_is_searchable_like_our_own_captures(backfilled, tmp_path):
+    _, archive, first, _ = backfilled
+    out = tmp_path / "again.jsonl"
+    run = scrapy("extract", str(archive / "warc"), "--spider", "moscowtimes", "-o", str(out), archive=tmp_path / "x")
+    assert run.returncode == 0, run.log[-3000:]
+    extracted = {(i["url"], i["fetched_at"]): i["text"] for i in map(json.loads, out.read_text().splitlines())}
+    assert extracted == {(i["url"], i["fetched_at"]): i["text"] for i in first.items}
+    search = scrapy("search", "correction", archive=archive)
+    assert search.returncode == 0, search.log
+    assert A87242 in search.log
+
+
+def test_bad_arguments_are_one_line_before_anything_starts(tmp_path):
+    for args, said in (
+        (["-a", "source=archive-it"], "-a source='archive-it': one of wayback is expected"),
+        (["-a", "source=wayback", "-a", "cdx=ftp://x/cdx"], "-a cdx="),
+        (["-a", "source=wayback", "-a", "since=2024-01-01", "-a", "until=2021-01-01"], "is before -a since="),
+        (["-a", "until=2021-01-01"], "go with -a source=wayback"),
+    ):
+        run = scrapy("crawl", "moscowtimes", *args, archive=tmp_path)
+        assert run.returncode == 2, run.log[-2000:]
+        assert said in run.log and "Traceback" not in run.log
