@@ -130,3 +130,79 @@ def test_bad_arguments_are_one_line_before_anything_starts(tmp_path):
         run = scrapy("crawl", "moscowtimes", *args, archive=tmp_path)
         assert run.returncode == 2, run.log[-2000:]
         assert said in run.log and "Traceback" not in run.log
+
+
+def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
+    """The Internet Archive's CDX answer (one JSON array: a header row, rows, an empty row, the
+    resume key), its 429 with a Retry-After, and its id_ captures (the original headers as
+    X-Archive-Orig-*, the capture's time as Memento-Datetime), from a loopback server that
+    answers in those forms: the second page is asked for with the first's resume key after the
+    pause the server asked for, and the capture is dated by its Memento-Datetime."""
+    import time
+
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Response
+
+    from tests.support.moscowtimes_site import FIXTURES
+
+    page = (FIXTURES / "pages" / "a87242.html").read_bytes()
+    asked: list[tuple[float, str]] = []
+    header = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+    row = ["com,themoscowtimes)/x", "20241205120000", A87242, "text/html", "200", "D1", "100"]
+    older = [*row[:1], "20211125080000", A75651, *row[3:]]
+
+    def cdx(request):
+        asked.append((time.monotonic(), request.query_string.decode()))
+        if len(asked) == 1:
+            return Response("Too Many Requests", status=429, headers={"Retry-After": "1"})
+        if "resumeKey" not in request.args:
+            return Response(json.dumps([header, older, [], ["com%2Cthemoscowtimes%29%2Fx+20241205120000"]]))
+        return Response(json.dumps([header, row]))
+
+    def capture(request):
+        stamp = request.path.split("/")[2][:14]
+        when = {"20241205120000": "Thu, 05 Dec 2024 12:00:00 GMT", "20211125080000": "Thu, 25 Nov 2021 08:00:00 GMT"}
+        body = page if stamp.startswith("2024") else (FIXTURES / "pages" / "a75651.html").read_bytes()
+        return Response(
+            body,
+            headers={
+                "Content-Type": "text/html; charset=UTF-8",
+                "Memento-Datetime": when[stamp],
+                "X-Archive-Orig-Date": when[stamp],
+                "X-Archive-Orig-Server": "nginx",
+            },
+        )
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    try:
+        server.expect_request("/cdx/search/cdx").respond_with_handler(cdx)
+        server.expect_request(__import__("re").compile(r"^/web/\d{14}id_/.*")).respond_with_handler(capture)
+        base = server.url_for("/").rstrip("/")
+        run = scrapy(
+            "crawl",
+            "moscowtimes",
+            "-a",
+            "source=wayback",
+            "-a",
+            f"cdx={base}/cdx/search/cdx",
+            "-a",
+            f"captures={base}/web/",
+            "-a",
+            "since=2021-01-01",
+            "-s",
+            "WAYBACK_REQUESTS_PER_MINUTE=3000",
+            archive=tmp_path,
+            items=tmp_path / "items.jsonl",
+        )
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.log[-3000:]
+    assert len(asked) == 3
+    assert asked[1][0] - asked[0][0] >= 0.9  # Retry-After: 1
+    assert "from=20210101" in asked[0][1] and "collapse=digest" in asked[0][1]
+    assert "resumeKey=com%252Cthemoscowtimes%2529%252Fx%2B20241205120000" in asked[2][1]
+    assert sorted((i["url"], i["fetched_at"]) for i in run.items) == [
+        (A75651, "2021-11-25T08:00:00Z"),
+        (A87242, "2024-12-05T12:00:00Z"),
+    ]
