@@ -59,63 +59,71 @@ class Command(ScrapyCommand):
             if not default.is_dir():
                 raise UsageError(f"no WARC files at {default}: name WARC files or directories", print_help=False)
             args = [str(default)]
-        path = catalog_path(archive_dir)
-        if opts.rebuild and path.exists():
-            for suffix in ("-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            path.replace(path.with_name(path.name + ".old"))
-        try:
-            conn = connect(path)
-        except CatalogError as exc:
-            raise UsageError(str(exc), print_help=False) from exc
-        args = local_inputs(args, self.settings, "index")
-        plan = plan_extraction(self.settings, self.crawler_process.spider_loader, args, None, None)
-        known = {row[0] for row in conn.execute("SELECT record_id FROM captures")}
-        conn.close()
-        todo = ExtractionPlan(
-            plan.index,
-            {
-                spider: left
-                for spider, captures in plan.groups.items()
-                if (left := [c for c in captures if c.record_id not in known])
-            },
-            plan.warcs,
-            plan.pages,
-        )
-        done = len(plan.captures) - len(todo.captures)
-        print(f"index: {plan.described()}; {done} already catalogued, {len(todo.captures)} to go", file=sys.stderr)
-        counts = {"items": 0}
-        seen: list[dict[str, Any]] = []
+        self.exitcode = build_catalogue(self.settings, self.crawler_process, args, rebuild=opts.rebuild)
 
-        def scraped(item, response, spider):
-            counts["items"] += 1
 
-        def received(response, request, spider):
-            seen.append(request.meta)  # read after the run: the spider leaves its outcome in it
-
-        run_extraction(
-            self.settings, self.crawler_process, todo, scraped, "index", received=received, CATALOG_ENABLED=True
-        )
+def build_catalogue(
+    settings: Settings, crawler_process: CrawlerProcessBase, args: list[str], rebuild: bool = False
+) -> int:
+    """The catalogue caught up (or rebuilt) from the WARC files ``args`` name: every article capture
+    not catalogued yet, extracted with its outlet's rules of its date (``scrapy index``, and
+    ``scrapy import`` after copying). The exit code: 1 when a file could not be read."""
+    archive_dir = Path(settings.get("ARCHIVE_DIR"))
+    path = catalog_path(archive_dir)
+    if rebuild and path.exists():
+        for suffix in ("-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        path.replace(path.with_name(path.name + ".old"))
+    try:
         conn = connect(path)
-        # Captures the outlet's rules call no article are known too: the next run does not extract
-        # them again (those that gave an article are in already; those that failed are tried again).
-        no_article = [
-            (capture.record_id, capture.path.name, capture.warc_date or "")
-            for meta in seen
-            if meta.get(OUTCOME_KEY) == "not_article" and (capture := meta.get(REPLAY_CAPTURE_KEY)) is not None
-        ]
-        conn.executemany(
-            "INSERT OR IGNORE INTO captures (record_id, article_id, warc_file, captured) VALUES (?, NULL, ?, ?)",
-            no_article,
-        )
-        conn.commit()
-        articles, revisions = conn.execute(
-            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM revisions)"
-        ).fetchone()
-        conn.close()
-        print(
-            f"index: {counts['items']} articles catalogued in this run; {path} holds {articles} articles,"
-            f" {revisions} revisions",
-            file=sys.stderr,
-        )
-        self.exitcode = report_unreadable(plan.index, "index")
+    except CatalogError as exc:
+        raise UsageError(str(exc), print_help=False) from exc
+    args = local_inputs(args, settings, "index")
+    plan = plan_extraction(settings, crawler_process.spider_loader, args, None, None)
+    known = {row[0] for row in conn.execute("SELECT record_id FROM captures")}
+    conn.close()
+    todo = ExtractionPlan(
+        plan.index,
+        {
+            spider: left
+            for spider, captures in plan.groups.items()
+            if (left := [c for c in captures if c.record_id not in known])
+        },
+        plan.warcs,
+        plan.pages,
+    )
+    done = len(plan.captures) - len(todo.captures)
+    print(f"index: {plan.described()}; {done} already catalogued, {len(todo.captures)} to go", file=sys.stderr)
+    counts = {"items": 0}
+    seen: list[dict[str, Any]] = []
+
+    def scraped(item, response, spider):
+        counts["items"] += 1
+
+    def received(response, request, spider):
+        seen.append(request.meta)  # read after the run: the spider leaves its outcome in it
+
+    run_extraction(settings, crawler_process, todo, scraped, "index", received=received, CATALOG_ENABLED=True)
+    conn = connect(path)
+    # Captures the outlet's rules call no article are known too: the next run does not extract
+    # them again (those that gave an article are in already; those that failed are tried again).
+    no_article = [
+        (capture.record_id, capture.path.name, capture.warc_date or "")
+        for meta in seen
+        if meta.get(OUTCOME_KEY) == "not_article" and (capture := meta.get(REPLAY_CAPTURE_KEY)) is not None
+    ]
+    conn.executemany(
+        "INSERT OR IGNORE INTO captures (record_id, article_id, warc_file, captured) VALUES (?, NULL, ?, ?)",
+        no_article,
+    )
+    conn.commit()
+    articles, revisions = conn.execute(
+        "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM revisions)"
+    ).fetchone()
+    conn.close()
+    print(
+        f"index: {counts['items']} articles catalogued in this run; {path} holds {articles} articles,"
+        f" {revisions} revisions",
+        file=sys.stderr,
+    )
+    return report_unreadable(plan.index, "index")

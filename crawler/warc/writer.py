@@ -116,23 +116,24 @@ class WarcFileWriter:
     def write(self, *records: ArcWarcRecord) -> list[RecordLocation]:
         """Write records back to back into one file; return where each landed."""
         members = [serialize_record(record, self.gzip_level) for record in records]
+        return self.write_members(
+            [(m, r.rec_headers.get_header("WARC-Record-ID")) for m, r in zip(members, records, strict=True)]
+        )
+
+    def write_members(self, members_and_ids: list[tuple[bytes, str]]) -> list[RecordLocation]:
+        """Records already serialized (a gzip member each; a record copied from another WARC file
+        byte for byte), back to back into one file; where each landed."""
+        members = [member for member, _ in members_and_ids]
         with self._lock:
             if self._file is None or self._file.tell() >= self.max_size:
                 self._roll_over()
             assert self._file is not None and self._path is not None
             final_name = self._path.name[: -len(OPEN_SUFFIX)]
             locations = []
-            for record, member in zip(records, members, strict=True):
+            for member, record_id in members_and_ids:
                 offset = self._file.tell()
                 self._file.write(member)
-                locations.append(
-                    RecordLocation(
-                        final_name,
-                        offset,
-                        len(member),
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                    )
-                )
+                locations.append(RecordLocation(final_name, offset, len(member), record_id))
             self._file.flush()
             self.bytes_written += sum(len(m) for m in members)
             self.records_written += len(members)

@@ -1,0 +1,146 @@
+"""``scrapy import``: other people's WARC, ARC and WACZ files into the archive.
+
+A colleague's WARC file of Moscow Times captures (written here from the fixture pages with
+warcio, as another crawler would: a warcinfo, request and response records, the home page, a
+capture twice, a revisit whose original it does not hold, a record without a payload digest), a
+WACZ of the bundled sample (`scrapy pack`) and the same WACZ with one file altered, an ARC file,
+a truncated and a broken-gzip WARC from the corpus. The outlet's article captures are copied byte
+for byte with a note of where they came from, recorded, catalogued and searchable; each quirk is
+counted and named; nothing stops the run; importing again copies nothing twice."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tests.support.moscowtimes_site import FIXTURES
+from tests.support.run import PROJECT, scrapy
+from tests.support.warcs import records, warcio_check
+
+pytestmark = pytest.mark.slow  # runs scrapy commands, extraction
+
+SITE = "https://www.themoscowtimes.com"
+A75651 = f"{SITE}/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651"
+A87242 = f"{SITE}/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242"
+BROKEN = PROJECT / "tests" / "fixtures" / "warc"
+
+
+def colleagues_warc(path: Path) -> dict[str, bytes]:
+    """The colleague's file; returns the record id -> its gzip member bytes of the article captures."""
+    members: dict[str, bytes] = {}
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "colleague-crawler/1.0"}))
+
+        def capture(url: str, page: str, when: str, digest: bool = True) -> None:
+            body = (FIXTURES / "pages" / page).read_bytes()
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
+            start = out.tell()
+            if digest:
+                record = writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=BytesIO(body),
+                    length=len(body),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Date": when},
+                )
+                writer.write_record(record)
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
+            else:  # by hand: warcio adds the digests whatever one asks (an older crawler did not)
+                block = http.to_bytes() + body
+                record_id = "<urn:uuid:6f1d2a3e-0000-4000-8000-000000000001>"
+                head = (
+                    f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: {record_id}\r\nWARC-Date: {when}\r\n"
+                    f"WARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype=response\r\n"
+                    f"Content-Length: {len(block)}\r\n\r\n"
+                ).encode()
+                out.write(gzip.compress(head + block + b"\r\n\r\n"))
+            out.flush()
+            if url.startswith(SITE + "/20"):
+                members[record_id] = path.read_bytes()[start:]
+
+        capture(A75651, "a75651.html", "2021-11-25T08:00:00Z")
+        capture(f"{SITE}/", "a90011.html", "2024-12-06T10:00:00Z")  # the home page: no article
+        capture(A87242, "a87242.html", "2024-12-05T12:00:00Z", digest=False)
+        revisit = writer.create_revisit_record(
+            A87242.replace("a87242", "a87243"), "sha1:NOTHELDANYWHERE234567ABCDEFGHIJ", A87242, "2024-12-01T00:00:00Z"
+        )
+        writer.write_record(revisit)
+    return members  # each read back right after it was written: its own bytes alone
+
+
+def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_path):
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    colleague = incoming / "colleague.warc.gz"
+    members = colleagues_warc(colleague)
+    shutil.copy(colleague, incoming / "colleague-again.warc.gz")  # the same captures twice
+    shutil.copy(BROKEN / "example.arc", incoming)
+    shutil.copy(BROKEN / "example-trunc.warc", incoming)
+    shutil.copy(BROKEN / "example-bad.warc.gz.bad", incoming / "example-bad.warc.gz")
+    # A WACZ of the bundled sample, and the same package with one WARC file altered.
+    (tmp_path / "p" / "warc" / "moscowtimes").mkdir(parents=True)
+    shutil.copy(PROJECT / "samples" / "moscowtimes-sample.warc.gz", tmp_path / "p" / "warc" / "moscowtimes")
+    packed = scrapy("pack", "moscowtimes", "-o", str(incoming / "sample.wacz"), archive=tmp_path / "p")
+    assert packed.returncode == 0, packed.log[-2000:]
+    with zipfile.ZipFile(incoming / "sample.wacz") as good, zipfile.ZipFile(incoming / "altered.wacz", "w") as bad:
+        for item in good.infolist():
+            data = good.read(item)
+            if item.filename.startswith("archive/"):
+                data = data + gzip.compress(b"WARC/1.1\r\n\r\n")  # an extra member: its digest no longer matches
+            bad.writestr(item, data)
+
+    archive = tmp_path / "archive"
+    run = scrapy("import", str(incoming), archive=archive)
+    assert run.returncode == 0, run.log[-4000:]
+    log = run.log
+    assert "Traceback" not in log
+    for said in (
+        "duplicate (the archive holds it already)",
+        "revisit whose original is not held",
+        "not an article of our outlets",
+        "wacz file whose digest does not match",
+        "kept without a payload digest",
+        "example-bad.warc.gz: unreadable after 1 records (ERROR: non-chunked gzip file detected",
+    ):
+        assert said in log, said
+
+    copied = sorted((archive / "warc" / "moscowtimes").glob("moscowtimes-import-*.warc.gz"))
+    assert len(copied) == 1 and warcio_check(copied[0]).returncode == 0
+    data = copied[0].read_bytes()
+    for record_id, member in members.items():
+        assert member in data, record_id  # byte for byte
+    kinds = [(kind, h.get_header("WARC-Target-URI")) for kind, h, _, _ in records(copied[0])]
+    responses = [url for kind, url in kinds if kind == "response"]
+    # The colleague's two articles once (its copy's are duplicates), and every capture of an
+    # article URL in the sample (from the good WACZ; the altered one is refused).
+    from spiders.moscowtimes import MoscowTimesSpider
+
+    sample = [
+        h.get_header("WARC-Target-URI")
+        for kind, h, _, _ in records(PROJECT / "samples" / "moscowtimes-sample.warc.gz")
+        if kind == "response"
+        and MoscowTimesSpider.is_article_path("/" + h.get_header("WARC-Target-URI").split("/", 3)[3])
+    ]
+    assert sorted(responses) == sorted([A75651, A87242, *sample])
+    notes = [body for kind, h, _, body in records(copied[0]) if kind == "metadata"]
+    assert len(notes) == len(responses) and all(b"via: " in n and b"imported: " in n for n in notes)
+    assert any(b"via: colleague" in n for n in notes) and any(b"via: sample.wacz!archive/" in n for n in notes)
+
+    history = scrapy("history", A75651, archive=archive)
+    assert history.returncode == 0 and "2021-11-25T08:00:00" in history.log, history.log
+    search = scrapy("search", "Gerasimov", archive=archive)
+    assert search.returncode == 0 and A87242 in search.log, search.log
+
+    again = scrapy("import", str(incoming), archive=archive)
+    assert again.returncode == 0, again.log[-3000:]
+    assert "captures copied" not in again.log  # every capture known: nothing copied twice
+    assert len(list((archive / "warc" / "moscowtimes").glob("*.warc.gz"))) == 1
