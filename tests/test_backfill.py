@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.other_archive import A75651, A87242, BANNERED, NEW_SENTENCE, OLD_SENTENCE, SITE, other_archive
+from tests.support.other_archive import (
+    A75651,
+    A87242,
+    BANNERED,
+    NEW_SENTENCE,
+    OLD_SENTENCE,
+    SITE,
+    STATIC,
+    other_archive,
+)
 from tests.support.pywb_server import PYWB_BIN
 from tests.support.run import scrapy
 from tests.support.warcs import records, warc_files, warcio_check
@@ -206,3 +215,27 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
         (A75651, "2021-11-25T08:00:00Z"),
         (A87242, "2024-12-05T12:00:00Z"),
     ]
+
+
+def test_the_pages_stylesheets_and_images_come_from_the_archive_too(backfilled):
+    """What the outlet serves today is not what the page showed then: each requisite is asked of
+    the other archive at the page's time, archived as its capture, and asked once per run."""
+    base, archive, first, _ = backfilled
+    static = {
+        h.get_header("WARC-Target-URI"): h
+        for h, _, _ in responses(archive)
+        if h.get_header("WARC-Target-URI").startswith(STATIC)
+    }
+    for path in ("/css/main.css?v=1700000000", "/img/logo.svg", "/image/article_1360/a87242.jpg", "/css/fonts.css"):
+        headers = static[STATIC + path]  # fonts.css: imported by main.css, followed through the archive too
+        assert headers.get_header("WARC-Date") == "2024-12-05T12:00:05Z"
+        assert headers.get_header("WARC-Source-URI").startswith(f"{base}/") and "id_/" in headers.get_header(
+            "WARC-Source-URI"
+        )
+    fetched = [
+        h.get_header("WARC-Target-URI")
+        for h, _, _ in responses(archive)
+        if h.get_header("WARC-Target-URI").startswith(STATIC)
+    ]
+    assert len(fetched) == len(set(fetched))  # each once, though three pages reference them
+    assert "'backfill/requisite_asked_already'" in first.log

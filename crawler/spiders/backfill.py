@@ -13,7 +13,8 @@ outlet's article rule accepts are fetched, each URL's oldest first and the next 
 one before was read, so the revisions come in the order the page changed. The archive's host is
 held to ``WAYBACK_REQUESTS_PER_MINUTE`` (AutoThrottle leaves it alone); its 429s and 503s wait
 their ``Retry-After`` as every site's do. The capture is archived as the other archive's, at its
-time (crawler/warc/provenance.py). A capture already archived is not fetched again (the state
+time (crawler/warc/provenance.py), and so are the page's stylesheets, images, fonts and scripts,
+asked of the archive at the page's time (it answers with its nearest capture of each). A capture already archived is not fetched again (the state
 knows it by URL and time), so a run stopped midway continues where it left off.
 """
 
@@ -29,7 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 import scrapy
 
-from crawler.refs import DISCOVERY_PRIORITY, REQUISITE_KEY
+from crawler.refs import DISCOVERY_PRIORITY
 from crawler.warc.provenance import ARCHIVED_FROM_KEY, ArchivedFrom
 
 if TYPE_CHECKING:
@@ -185,14 +186,26 @@ class BackfillMixin:
     async def parse_archived(self, response: Response) -> AsyncIterator[Any]:
         """The capture read as a page of the outlet's (under its own URL), then the next capture
         of the same URL asked for."""
+        asked: ArchivedFrom = response.meta[ARCHIVED_FROM_KEY]
         async for output in self.parse_article(response):
-            if isinstance(output, scrapy.Request) and REQUISITE_KEY in output.meta:
-                # The page's stylesheets and images as the outlet serves them today are not what
-                # the other archive's capture showed: not fetched (from the archive: not yet done).
-                self.crawler.stats.inc_value("backfill/requisites_not_fetched")
-                continue
-            yield output
+            yield output  # its requisites asked of the archive (RequisitesMixin._requests)
         later: list[str] = response.meta.get(LATER_KEY) or []
         if later:
-            asked: ArchivedFrom = response.meta[ARCHIVED_FROM_KEY]
             yield self.archived_request(asked.url, later)
+
+    def archived_requisite(self, request: scrapy.Request, page: ArchivedFrom) -> scrapy.Request | None:
+        """A stylesheet, image, font or script of the page as the other archive holds it nearest
+        the page's capture (what the outlet serves today is not what the page showed then); its
+        own stylesheets' references follow the same way (``parse_requisite`` yields them here). Once
+per run: a stylesheet most pages share is asked for once, not once per page (and the state
+does not ask again for one archived already); None when asked already."""
+        assert self.backfill is not None
+        asked = self.__dict__.setdefault("_requisites_asked", set())
+        if request.url in asked:  # another page of this run asked for it: once is enough (the
+            self.crawler.stats.inc_value("backfill/requisite_asked_already")  # archive's nearest)
+            return None
+        asked.add(request.url)
+        self.crawler.stats.inc_value("backfill/requisites")
+        meta = {**request.meta, ARCHIVED_FROM_KEY: ArchivedFrom(request.url, page.timestamp, page.archive)}
+        meta["autothrottle_dont_adjust_delay"] = True
+        return request.replace(url=self.backfill.capture(page.timestamp, request.url), meta=meta)

@@ -28,6 +28,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.refs import OUTCOME_KEY, REQUISITE_KEY, REQUISITE_OF_KEY
 from crawler.requisites import Requisite, css_requisites, html_requisites, refusal, unique
+from crawler.warc.provenance import ARCHIVED_FROM_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class RequisitesMixin:
                 continue
             sent += 1
             stats.inc_value("requisites/requested")
-            yield scrapy.Request(
+            request = scrapy.Request(
                 requisite.url,
                 callback=self.parse_requisite,
                 headers={"Referer": response.url},
@@ -101,6 +102,12 @@ class RequisitesMixin:
                     "download_maxsize": settings.getint("REQUISITES_MAX_BYTES"),
                 },
             )
+            archived = response.meta.get(ARCHIVED_FROM_KEY)
+            if archived is not None:  # of another archive's capture: the requisite as it holds it
+                request = self.archived_requisite(request, archived)  # type: ignore[attr-defined]
+                if request is None:
+                    continue
+            yield request
 
     def _left_out(self, kind: str, message: str) -> None:
         logged = self.__dict__.setdefault("_requisites_logged", set())

@@ -239,7 +239,13 @@ class ArticleStateMiddleware:
         """Another archive's capture archived already (a run stopped midway, run again): the next
         capture of the URL instead, or nothing when every one is archived."""
         assert self.db is not None
-        have = {c.fetched_at[:19] for c in self.db.captures(asked.url) if c.spider == self._spider_name()}
+        captures = [c for c in self.db.captures(asked.url) if c.spider == self._spider_name()]
+        if REQUISITE_KEY in request.meta and captures:
+            # A stylesheet or image archived already: the archive's nearest capture of it is
+            # most likely the one held; not asked again (a backfill's requests are few a minute).
+            self.stats.inc_value("backfill/requisite_known")
+            return None
+        have = {c.fetched_at[:19] for c in captures}
         stamps = [asked.timestamp, *request.meta.get(LATER_KEY, [])]
         while stamps and _iso_seconds(stamps[0]) in have:
             self.stats.inc_value("backfill/known")

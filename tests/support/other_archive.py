@@ -19,10 +19,13 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.support.moscowtimes_site import FIXTURES
+from tests.support.moscowtimes_site import FIXTURES, static_assets
 from tests.support.pywb_server import Wayback, wb_manager
 
 SITE = "https://www.themoscowtimes.com"
+STATIC = "https://static.themoscowtimes.com"
+#: Referenced with a version query by the pages.
+VERSIONED = ("/css/main.css", "/js/main.js")
 A75651 = f"{SITE}/2021/11/24/us-russian-military-chiefs-speak-on-the-phone-a75651"
 A87242 = f"{SITE}/2024/12/05/russia-us-army-chiefs-hold-rare-call-amid-ukraine-escalation-a87242"
 BANNERED = f"{SITE}/2024/12/03/gallery-winter-in-moscow-a87220"
@@ -42,12 +45,8 @@ BANNER = (
 )
 
 
-def _response(writer: WARCWriter, when: str, url: str, body: bytes) -> None:
-    http = StatusAndHeaders(
-        "200 OK",
-        [("Content-Type", "text/html; charset=UTF-8"), ("Content-Length", str(len(body)))],
-        protocol="HTTP/1.1",
-    )
+def _response(writer: WARCWriter, when: str, url: str, body: bytes, kind: str = "text/html; charset=UTF-8") -> None:
+    http = StatusAndHeaders("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
     record = writer.create_warc_record(
         url,
         "response",
@@ -73,6 +72,11 @@ def write_warcs(folder: Path) -> list[Path]:
                 body = body.replace(*edit)
             _response(writers[when[:4]], when, url, body.encode("utf-8"))
         _response(writers["2024"], "2024-12-07T10:00:00Z", BANNERED, BANNER.encode("utf-8"))
+        # The static origin's files, as the pages reference them (the stylesheet and script with
+        # their version query), captured with the 2024 pages.
+        for path, file, kind in static_assets():
+            versioned = "?v=1700000000" if path in VERSIONED else ""
+            _response(writers["2024"], "2024-12-05T12:00:05Z", f"{STATIC}{path}{versioned}", file.read_bytes(), kind)
     finally:
         for handle in handles.values():
             handle.close()
