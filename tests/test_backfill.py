@@ -158,7 +158,9 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
     asked: list[tuple[float, str]] = []
     header = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
     row = ["com,themoscowtimes)/x", "20241205120000", A87242, "text/html", "200", "D1", "100"]
+    edited = [*row[:1], "20241220093000", A87242, *row[3:]]
     older = [*row[:1], "20211125080000", A75651, *row[3:]]
+    captures_asked: list[str] = []
 
     def cdx(request):
         asked.append((time.monotonic(), request.query_string.decode()))
@@ -166,11 +168,18 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
             return Response("Too Many Requests", status=429, headers={"Retry-After": "1"})
         if "resumeKey" not in request.args:
             return Response(json.dumps([header, older, [], ["com%2Cthemoscowtimes%29%2Fx+20241205120000"]]))
-        return Response(json.dumps([header, row]))
+        return Response(json.dumps([header, row, edited]))
 
     def capture(request):
         stamp = request.path.split("/")[2][:14]
-        when = {"20241205120000": "Thu, 05 Dec 2024 12:00:00 GMT", "20211125080000": "Thu, 25 Nov 2021 08:00:00 GMT"}
+        if "static." in request.path:  # the pages' requisites: none held here
+            return Response("<html><body>Not in archive.</body></html>", status=404)
+        captures_asked.append(stamp)
+        if stamp == "20211125080000" and captures_asked.count(stamp) == 1:
+            return Response("Slow down", status=429, headers={"Retry-After": "1"})  # then given
+        if stamp == "20241205120000":
+            return Response("<html><body>Not in archive.</body></html>", status=404)  # never given
+        when = {"20241220093000": "Fri, 20 Dec 2024 09:30:00 GMT", "20211125080000": "Thu, 25 Nov 2021 08:00:00 GMT"}
         body = page if stamp.startswith("2024") else (FIXTURES / "pages" / "a75651.html").read_bytes()
         return Response(
             body,
@@ -211,9 +220,12 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
     assert asked[1][0] - asked[0][0] >= 0.9  # Retry-After: 1
     assert "from=20210101" in asked[0][1] and "collapse=digest" in asked[0][1]
     assert "resumeKey=com%252Cthemoscowtimes%2529%252Fx%2B20241205120000" in asked[2][1]
+    # The 2021 capture given after the 429's pause; the first 2024 capture refused (404), the
+    # URL's next one still asked for and given.
+    assert captures_asked.count("20211125080000") == 2
     assert sorted((i["url"], i["fetched_at"]) for i in run.items) == [
         (A75651, "2021-11-25T08:00:00Z"),
-        (A87242, "2024-12-05T12:00:00Z"),
+        (A87242, "2024-12-20T09:30:00Z"),
     ]
 
 

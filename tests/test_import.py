@@ -83,6 +83,25 @@ def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_pa
     colleague = incoming / "colleague.warc.gz"
     members = colleagues_warc(colleague)
     shutil.copy(colleague, incoming / "colleague-again.warc.gz")  # the same captures twice
+    # An uncompressed WARC file (its records copied with their closing lines), and a gzip file cut
+    # inside its last record (that record not copied: the copy would break our file).
+    plain, cut = f"{SITE}/2025/03/15/plain-copy-a90012", f"{SITE}/2025/03/16/cut-copy-a90013"
+    for name, url, gz in (("plain.warc", plain, False), ("cut.warc.gz", cut, True)):
+        with open(incoming / name, "wb") as out:
+            writer = WARCWriter(out, gzip=gz)
+            body = (FIXTURES / "pages" / "a90011.html").read_bytes()
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=BytesIO(body),
+                    length=len(body),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Date": "2025-03-16T08:00:00Z"},
+                )
+            )
+    (incoming / "cut.warc.gz").write_bytes((incoming / "cut.warc.gz").read_bytes()[:-12])
     shutil.copy(BROKEN / "example.arc", incoming)
     shutil.copy(BROKEN / "example-trunc.warc", incoming)
     shutil.copy(BROKEN / "example-bad.warc.gz.bad", incoming / "example-bad.warc.gz")
@@ -109,6 +128,7 @@ def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_pa
         "not an article of our outlets",
         "wacz file whose digest does not match",
         "kept without a payload digest",
+        "cut.warc.gz",
         "example-bad.warc.gz: unreadable after 1 records (ERROR: non-chunked gzip file detected",
     ):
         assert said in log, said
@@ -130,7 +150,7 @@ def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_pa
         if kind == "response"
         and MoscowTimesSpider.is_article_path("/" + h.get_header("WARC-Target-URI").split("/", 3)[3])
     ]
-    assert sorted(responses) == sorted([A75651, A87242, *sample])
+    assert sorted(responses) == sorted([A75651, A87242, plain, *sample])
     notes = [body for kind, h, _, body in records(copied[0]) if kind == "metadata"]
     assert len(notes) == len(responses) and all(b"via: " in n and b"imported: " in n for n in notes)
     assert any(b"via: colleague" in n for n in notes) and any(b"via: sample.wacz!archive/" in n for n in notes)

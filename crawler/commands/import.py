@@ -111,7 +111,9 @@ class Command(ScrapyCommand):
         try:
             work.import_paths(files)
         finally:
-            written = [path for writer in writers.values() if (path := writer.close()) is not None]
+            for writer in writers.values():
+                writer.close()
+            written = [path for writer in writers.values() for path in writer.files_written]
             for kept in work.kept:
                 state.record_capture(
                     StoredCapture(
@@ -140,4 +142,4 @@ class Command(ScrapyCommand):
         for problem in counts.problems:
             print(f"  problem: {problem}", file=sys.stderr)
         if written:
-            build_catalogue(self.settings, self.crawler_process, [str(p) for p in written])
+            self.exitcode = build_catalogue(self.settings, self.crawler_process, [str(p) for p in written])

@@ -120,7 +120,7 @@ class BackfillMixin:
         hosts = {urlsplit(self.backfill.cdx).hostname, urlsplit(self.backfill.captures).hostname}
         slots = self.crawler.engine.downloader.per_slot_settings
         for host in hosts:  # one request at a time, a pause between, whatever AutoThrottle thinks
-            slots[host] = {"concurrency": 1, "delay": 60.0 / per_minute, "randomize_delay": False}
+            slots[host] = {"concurrency": 1, "delay": 60.0 / per_minute, "jitter": 0.0}
         logger.info(
             "Backfill of %s from %s (captures from %s), %g requests a minute to it",
             self.name,
@@ -142,7 +142,9 @@ class BackfillMixin:
             meta={"autothrottle_dont_adjust_delay": True},
         )
 
-    def parse_cdx(self, response: Response, domain: str) -> Iterator[scrapy.Request]:
+    def parse_cdx(
+        self, response: Response, domain: str, carried: dict[str, list[str]] | None = None
+    ) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         try:
             rows, resume = cdx_rows(response.body)
@@ -150,7 +152,7 @@ class BackfillMixin:
             logger.error("CDX answer %s could not be read: %s", response.url, exc)
             stats.inc_value("backfill/broken_cdx")
             return
-        by_url: dict[str, list[str]] = {}
+        by_url: dict[str, list[str]] = {url: list(stamps) for url, stamps in (carried or {}).items()}
         for row in rows:
             url, timestamp = row.get("original") or row.get("url") or "", row.get("timestamp", "")
             if row.get("statuscode", "200") not in ("200", "") or "html" not in row.get("mimetype", "text/html"):
@@ -165,10 +167,26 @@ class BackfillMixin:
             by_url.setdefault(url, []).append(timestamp)
         stats.inc_value("backfill/cdx_rows", len(rows))
         logger.info("CDX %s: %d captures, of %d article URLs", response.url, len(rows), len(by_url))
+        if len(rows) >= PAGE and not resume:
+            stats.inc_value("backfill/cdx_page_full")
+            logger.warning(
+                "CDX %s answered a full page (%d rows) and no resume key: captures past them are not seen"
+                " (narrow the query with -a since= / until=)",
+                response.url,
+                len(rows),
+            )
+        carry: dict[str, list[str]] = {}
+        if resume and by_url:
+            # The page's last URL may go on in the next: its captures wait for the rest of them,
+            # so the URL's captures are still fetched oldest first.
+            last = list(by_url)[-1]
+            carry[last] = by_url.pop(last)
         for url, stamps in by_url.items():
             yield self.archived_request(url, sorted(set(stamps)))
         if resume:
-            yield self._cdx_request(domain, resume)
+            request = self._cdx_request(domain, resume)
+            request.cb_kwargs["carried"] = carry
+            yield request
 
     def archived_request(self, url: str, stamps: list[str]) -> scrapy.Request:
         assert self.backfill is not None
@@ -176,6 +194,8 @@ class BackfillMixin:
         return scrapy.Request(
             self.backfill.capture(stamps[0], url),
             callback=self.parse_archived,
+            errback=self.archived_failed,
+            dont_filter=True,  # the chain's own: the state knows what is archived
             meta={
                 ARCHIVED_FROM_KEY: ArchivedFrom(url, stamps[0], self.backfill.cdx),
                 LATER_KEY: stamps[1:],
@@ -185,20 +205,39 @@ class BackfillMixin:
 
     async def parse_archived(self, response: Response) -> AsyncIterator[Any]:
         """The capture read as a page of the outlet's (under its own URL), then the next capture
-        of the same URL asked for."""
+        of the same URL asked for, whatever the reading gave."""
         asked: ArchivedFrom = response.meta[ARCHIVED_FROM_KEY]
-        async for output in self.parse_article(response):
-            yield output  # its requisites asked of the archive (RequisitesMixin._requests)
-        later: list[str] = response.meta.get(LATER_KEY) or []
-        if later:
-            yield self.archived_request(asked.url, later)
+        try:
+            async for output in self.parse_article(response):
+                yield output  # its requisites asked of the archive (RequisitesMixin._requests)
+        except Exception:
+            self.crawler.stats.inc_value("backfill/read_errors")
+            logger.exception("Backfill: reading %s's capture of %s failed", response.url, asked.url)
+        later = self._later(response.meta)
+        if later is not None:
+            yield later
+
+    def archived_failed(self, failure) -> Iterator[scrapy.Request]:
+        """A capture the archive could not give (refused as an error or banner page, or failed
+        after its retries): the URL's later captures are still asked for."""
+        request = failure.request
+        asked: ArchivedFrom = request.meta[ARCHIVED_FROM_KEY]
+        self.crawler.stats.inc_value("backfill/failed")
+        logger.info("Backfill: %s's capture of %s not had (%s)", request.url, asked.url, failure.getErrorMessage())
+        later = self._later(request.meta)
+        if later is not None:
+            yield later
+
+    def _later(self, meta: dict[str, Any]) -> scrapy.Request | None:
+        later: list[str] = meta.get(LATER_KEY) or []
+        return self.archived_request(meta[ARCHIVED_FROM_KEY].url, later) if later else None
 
     def archived_requisite(self, request: scrapy.Request, page: ArchivedFrom) -> scrapy.Request | None:
         """A stylesheet, image, font or script of the page as the other archive holds it nearest
-        the page's capture (what the outlet serves today is not what the page showed then); its
-        own stylesheets' references follow the same way (``parse_requisite`` yields them here). Once
-per run: a stylesheet most pages share is asked for once, not once per page (and the state
-does not ask again for one archived already); None when asked already."""
+                the page's capture (what the outlet serves today is not what the page showed then); its
+                own stylesheets' references follow the same way (``parse_requisite`` yields them here). Once
+        per run: a stylesheet most pages share is asked for once, not once per page (and the state
+        does not ask again for one archived already); None when asked already."""
         assert self.backfill is not None
         asked = self.__dict__.setdefault("_requisites_asked", set())
         if request.url in asked:  # another page of this run asked for it: once is enough (the

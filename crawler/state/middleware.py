@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,14 @@ from crawler.state.backend import StateUnavailable
 from crawler.state.database import ArchiveState, Revision, StoredCapture, next_revision, text_hash
 from crawler.state.planning import plan_fetch
 from crawler.warc.provenance import ARCHIVED_FROM_KEY, ArchivedFrom
+
+
+def _moment(when: str) -> datetime:
+    """A WARC-Date (with or without fractions of a second) as a moment: compared as times, not text."""
+    try:
+        return datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _iso_seconds(timestamp: str) -> str:
@@ -263,7 +271,7 @@ class ArticleStateMiddleware:
             return revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
         spider = self._spider_name()
         last = self.db.last_revision(item.url, spider)
-        if last is not None and item.fetched_at and item.fetched_at < last.fetched_at:
+        if last is not None and item.fetched_at and _moment(item.fetched_at) < _moment(last.fetched_at):
             # Another archive's capture older than revision ``last``: placing a revision before
             # the ones numbered already is not done (their text files and numbers would move).
             self.stats.inc_value("backfill/older_than_revisions")

@@ -257,16 +257,22 @@ class WarcCaptureMiddleware:
     ) -> tuple[Response, dict[str, str], str] | None:
         """A capture another archive made (crawler/warc/provenance.py): the response under the
         page's own URL, the record's headers and its date (the other archive's). None for the
-        archive's redirect to a nearby capture (followed); an error page, or a replay page in
+        archive's redirect to a nearby capture (followed) and for its 408, 429 and 5xx answers
+        (retried, after its Retry-After); an error page, or a replay page in
         place of the raw capture, is counted and refused, never archived as the page."""
         if 300 <= response.status < 400:
             self.stats.inc_value("backfill/archive_redirect")
+            return None
+        if response.status in (408, 429) or response.status >= 500:
+            # The archive busy or failing: the retry middlewares (RetryAfter's pause among them)
+            # take it, nothing archived; once they give up, the spider's errback goes on.
+            self.stats.inc_value(f"backfill/archive_status/{response.status}")
             return None
         if response.status != 200:
             self.stats.inc_value(f"backfill/archive_status/{response.status}")
             logger.warning("%s answered %d for its capture of %s: skipped", response.url, response.status, asked.url)
             raise IgnoreRequest(f"no capture: {response.url}")
-        if looks_like_banner(response.body):
+        if looks_like_banner(response.body, response.headers.get("Content-Encoding")):
             self.stats.inc_value("backfill/banner")
             logger.warning(
                 "%s is a replay page (the archive's banner), not the raw capture of %s: skipped",

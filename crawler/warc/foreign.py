@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 import zipfile
 import zlib
 from collections import Counter
@@ -34,7 +35,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.warc.records import warc_date
 from crawler.warc.writer import WarcFileWriter, record_builder, serialize_record
@@ -67,6 +67,33 @@ class Kept:
     offset: int
 
 
+def _member(raw: bytes, length: int) -> bytes | None:
+    """One record's bytes as a gzip member to copy: a gzip member as it is, when it inflates whole
+    to its end and no further (a file cut inside its last member, or gzipped whole, is not one);
+    a plain record with its closing blank lines, compressed. None when it is not whole."""
+    if raw[:2] == b"\x1f\x8b":
+        member = raw[:length]
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            inflater.decompress(member)
+        except zlib.error:
+            return None
+        return member if inflater.eof and not inflater.unused_data else None
+    block = raw[:length]
+    ending = raw[length : length + 4]
+    if ending != b"\r\n\r\n" and not block.endswith(b"\r\n\r\n"):
+        return None
+    return gzip.compress(block if block.endswith(b"\r\n\r\n") else block + ending, 6)
+
+
+def _stable_id(record) -> None:
+    """An ARC record's WARC-Record-ID from its URL and date (warcio makes a random one each time
+    it converts): the same record read again is known for the one it is."""
+    headers = record.rec_headers
+    key = f"{headers.get_header('WARC-Target-URI')} {headers.get_header('WARC-Date')}"
+    headers.replace_header("WARC-Record-ID", f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}>")
+
+
 def foreign_files(paths: list[str]) -> list[Path]:
     found: list[Path] = []
     for arg in paths:
@@ -90,7 +117,7 @@ def wacz_members(path: Path, counts: ImportCounts) -> Iterator[list[tuple[str, P
             return
         members = []
         for name in sorted(n for n in package.namelist() if n.startswith("archive/")):
-            local = Path(tmp) / Path(name).name
+            local = Path(tmp) / name.replace("/", "__")  # two folders' files of one name kept apart
             with package.open(name) as source, open(local, "wb") as target:
                 digest = hashlib.sha256()
                 while chunk := source.read(1 << 20):
@@ -141,8 +168,8 @@ class ForeignImport:
                 self.import_file(path, path.name)
 
     def import_file(self, path: Path, via: str) -> None:
-        is_arc = ".arc" in path.name.lower()
-        compressed = path.name.lower().endswith(".gz")
+        name = path.name.lower()
+        is_arc = name.endswith((".arc", ".arc.gz"))
         read = 0
         try:
             with open(path, "rb") as stream:
@@ -150,10 +177,13 @@ class ForeignImport:
                 for record in records:
                     read += 1
                     self.counts.records += 1
+                    if is_arc:  # converted records get a new id at every reading: a stable one instead
+                        _stable_id(record)
                     keep = self._decide(record)
                     if keep is None:
                         continue
                     spider, url = keep
+                    member: bytes | None
                     if is_arc:  # converted: ARC holds no WARC record to copy as it is
                         member = serialize_record(record, 6)
                         records.read_to_end(record)
@@ -161,13 +191,15 @@ class ForeignImport:
                     else:
                         records.read_to_end(record)
                         offset, length = records.get_record_offset(), records.get_record_length()
-                        member = os.pread(stream.fileno(), length, offset)
-                        if not compressed:
-                            member = gzip.compress(member, 6)
+                        member = _member(os.pread(stream.fileno(), length + 4, offset), length)
+                        if member is None:
+                            self.counts.skipped["damaged record (not whole: not copied)"] += 1
+                            self.counts.problems.append(f"{via}: the record at {offset} is not whole: not copied")
+                            continue
                     self._copy(spider, url, record, member, via, offset)
-        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
-            self.counts.skipped["broken file (the records before the break kept)"] += 1
+        except Exception as exc:  # a foreign file may be broken in any way: said, never fatal
             said = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            self.counts.skipped["broken file (the records before the break kept)"] += 1
             self.counts.problems.append(f"{via}: unreadable after {read} records ({said})")
             logger.warning("Import: %s is unreadable after %d records: %s", via, read, said)
 

@@ -12,6 +12,7 @@ time, and nobody takes it for a fetch of ours.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -47,7 +48,15 @@ def capture_time(response: Response, asked: ArchivedFrom) -> datetime:
     return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
-def looks_like_banner(body: bytes) -> bool:
-    """A replay page (the archive's toolbar and rewriting around the page), not the raw capture."""
+def looks_like_banner(body: bytes, coding: bytes | None = None) -> bool:
+    """A replay page (the archive's toolbar and rewriting around the page), not the raw capture.
+    The body as the archive sent it: gzip or deflate undone first (at most 8 MB of it)."""
+    name = (coding or b"").decode("latin-1").strip().lower()
+    if name in ("gzip", "x-gzip", "deflate"):
+        try:
+            inflater = zlib.decompressobj(zlib.MAX_WBITS | 32 if name != "deflate" else zlib.MAX_WBITS)
+            body = inflater.decompress(body, 8 << 20)
+        except zlib.error:
+            return False  # not what it says: the capture is archived as it came, extraction decides
     head = body[:200_000]
     return any(mark in head for mark in _BANNER_MARKS)
