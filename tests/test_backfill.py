@@ -251,3 +251,26 @@ def test_the_pages_stylesheets_and_images_come_from_the_archive_too(backfilled):
     ]
     assert len(fetched) == len(set(fetched))  # each once, though three pages reference them
     assert "'backfill/requisite_asked_already'" in first.log
+
+
+def test_the_backfill_replays_like_our_own_captures(backfilled, tmp_path):
+    """Replay (REPLAY_WARC) serves another archive's captures under the page's own URL; at a moment
+    between the edit's two captures (REPLAY_AT), the earlier text."""
+    _, archive, first, _ = backfilled
+    warcs = str(archive / "warc" / "moscowtimes")
+    old = scrapy(
+        "crawl",
+        "moscowtimes",
+        "-a",
+        f"url={A87242}",
+        "-s",
+        f"REPLAY_WARC={warcs}",
+        "-s",
+        "REPLAY_AT=20241210000000",
+        archive=tmp_path / "old",
+        items=tmp_path / "old.jsonl",
+    )
+    assert old.returncode == 0, old.log[-3000:]
+    (item,) = old.items
+    assert item["url"] == A87242 and OLD_SENTENCE in item["text"] and NEW_SENTENCE not in item["text"]
+    assert item["fetched_at"] == "2024-12-05T12:00:00Z"
