@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from scrapy.settings import Settings
 
+from crawler.frontier.keys import REDIS_TIMEOUTS, frontier_on
+
 #: Above a spider's ``custom_settings`` (30), below the command line (``-s``, 40), as replay's.
 PRIORITY = 35
 
@@ -21,9 +23,9 @@ _ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 
 class FrontierAddon:
     def update_settings(self, settings: Settings) -> None:
-        url = settings.get("FRONTIER_URL")
-        if not url or settings.get("REPLAY_WARC") or settings.get("REPLAY_INDEX"):
+        if not frontier_on(settings):
             return
+        url = settings.get("FRONTIER_URL")
         prefix = settings.get("FRONTIER_PREFIX")
         for name, value in (
             ("SCHEDULER", "crawler.frontier.scheduler.FrontierScheduler"),
@@ -32,7 +34,7 @@ class FrontierAddon:
             ("SCHEDULER_QUEUE_KEY", f"{prefix}:%(spider)s:requests"),
             ("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:%(spider)s:dupefilter"),
             ("REDIS_URL", url),
-            ("REDIS_PARAMS", {"socket_connect_timeout": 5, "socket_timeout": 10, "retry_on_timeout": True}),
+            ("REDIS_PARAMS", {**REDIS_TIMEOUTS, "retry_on_timeout": True}),
         ):
             settings.set(name, value, priority=PRIORITY)
         downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))

@@ -17,6 +17,21 @@ from dataclasses import dataclass
 
 from scrapy.settings import BaseSettings
 
+#: The Redis connection's limits, one set for every part (scrapy-redis' and the async clients).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 5, "socket_timeout": 10}
+
+
+def frontier_on(settings: BaseSettings) -> bool:
+    """The frontier is in use: ``FRONTIER_URL`` set, and no replay (which reads the archive)."""
+    return bool(settings.get("FRONTIER_URL")) and not (settings.get("REPLAY_WARC") or settings.get("REPLAY_INDEX"))
+
+
+def async_server(settings: BaseSettings):
+    """An asyncio Redis client of the frontier's server (the site slots, robots.txt)."""
+    import redis.asyncio
+
+    return redis.asyncio.from_url(settings.get("FRONTIER_URL"), **REDIS_TIMEOUTS)
+
 
 def worker_name(settings: BaseSettings) -> str:
     """``WORKER_ID``, else host and process: unique among the workers that share a frontier."""

@@ -17,13 +17,12 @@ import asyncio
 import logging
 import uuid
 
-import redis.asyncio
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.frontier.keys import site_key
+from crawler.frontier.keys import async_server, frontier_on, site_key
 from crawler.politeness.crawl_delay import CrawlDelayMiddleware
 from crawler.politeness.retry_after import retry_after_seconds
 
@@ -57,24 +56,23 @@ return nxt - now
 
 
 class ClusterSlotMiddleware:
-    def __init__(self, crawler, url: str) -> None:
+    def __init__(self, crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
         self.prefix = settings.get("FRONTIER_PREFIX")
         lease = settings.getfloat("FRONTIER_SLOT_LEASE") or settings.getfloat("DOWNLOAD_TIMEOUT") + 30
         self.lease_ms = int(lease * 1000)
         self.retry_after_cap = settings.getfloat("RETRY_AFTER_MAX")
-        self.server = redis.asyncio.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        self.server = async_server(settings)
         self._acquire = self.server.register_script(_ACQUIRE)
         self._release = self.server.register_script(_RELEASE)
         self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
-        url = crawler.settings.get("FRONTIER_URL")
-        if not url or crawler.settings.get("REPLAY_WARC"):
+        if not frontier_on(crawler.settings):
             raise NotConfigured
-        middleware = cls(crawler, url)
+        middleware = cls(crawler)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import redis.asyncio
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -19,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.frontier.keys import SpiderKeys
+from crawler.frontier.keys import SpiderKeys, async_server, frontier_on
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +35,12 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         settings = crawler.settings
         self.key = SpiderKeys(settings.get("FRONTIER_PREFIX"), crawler.spidercls.name).robots
-        self.server = redis.asyncio.from_url(settings.get("FRONTIER_URL"), socket_connect_timeout=5, socket_timeout=10)
+        self.server = async_server(settings)
         self._looking: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("FRONTIER_URL"):
+        if not frontier_on(crawler.settings):
             raise NotConfigured
         middleware = super().from_crawler(crawler)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)

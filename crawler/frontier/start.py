@@ -20,7 +20,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from scrapy.exceptions import NotConfigured
 
-from crawler.frontier.keys import SpiderKeys, worker_name
+from crawler.frontier.keys import SpiderKeys, frontier_on, worker_name
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class FrontierStartMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("FRONTIER_URL") or crawler.settings.get("REPLAY_WARC"):
+        if not frontier_on(crawler.settings):
             raise NotConfigured
         return cls(crawler)
 

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 
-from crawler.frontier.keys import SpiderKeys, worker_name
+from crawler.frontier.keys import SpiderKeys, frontier_on, worker_name
 from crawler.refs import FRONTIER_ERROR
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class FrontierWorkers:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("FRONTIER_URL") or crawler.settings.get("REPLAY_WARC"):
+        if not frontier_on(crawler.settings):
             raise NotConfigured
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
@@ -222,7 +222,7 @@ class FrontierFailureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("FRONTIER_URL") or crawler.settings.get("REPLAY_WARC"):
+        if not frontier_on(crawler.settings):
             raise NotConfigured
         return cls(crawler)
 
