@@ -48,6 +48,10 @@ STATE_ERROR = "state_error"
 #: convention browsertrix-crawler follows for its derived records (``urn:text:<url>``,
 #: ``urn:pageinfo:<url>``), so no replay tool takes the item for a capture of the page.
 ITEM_RECORD_PREFIX = "urn:item:"
+#: Namespace of a ``metadata`` record that renumbers an item archived earlier (an older revision
+#: was placed before it): ``{"revision": n, "diff": …}`` for the record it refers to, read over
+#: that item by everything that reads the archive (crawler/warc/index.py).
+REVISION_RECORD_PREFIX = "urn:revision:"
 #: ``response.meta`` key: the item a crawl extracted from the capture being replayed.
 ARCHIVED_ITEM_KEY = "archived_item"
 

@@ -10,6 +10,7 @@ again; the result re-extracts and is searchable like a crawl of ours."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,62 @@ def test_the_backfill_replays_like_our_own_captures(backfilled, tmp_path):
     (item,) = old.items
     assert item["url"] == A87242 and OLD_SENTENCE in item["text"] and NEW_SENTENCE not in item["text"]
     assert item["fetched_at"] == "2024-12-05T12:00:00Z"
+
+
+def test_a_capture_brought_in_after_a_later_one_becomes_the_earlier_revision(backfilled, tmp_path):
+    """The edit's later capture archived first (``-a since=`` leaves the earlier out), the earlier
+    one in a second run: the earlier is revision 1 and the later moves up to 2 — in the state, the
+    text files (names, front matter, diff), the catalogue's links and the WARC's items (a record
+    renumbering the one archived first), so it reads as the backfill made in time order."""
+    base, in_order, first, _ = backfilled
+    archive = tmp_path / "archive"
+    later = backfill(base, archive, tmp_path / "later.jsonl", "-a", "since=2024-12-10")
+    assert later.returncode == 0, later.log[-3000:]
+    assert [(i["url"], i["fetched_at"], i["revision"]) for i in later.items] == [(A87242, "2024-12-20T09:30:00Z", 1)]
+    earlier = backfill(base, archive, tmp_path / "earlier.jsonl")
+    assert earlier.returncode == 0, earlier.log[-3000:]
+    placed = {(i["url"], i["fetched_at"]): i for i in earlier.items}
+    assert placed[(A87242, "2024-12-05T12:00:00Z")]["revision"] == 1
+    assert placed[(A87242, "2024-12-05T12:00:00Z")]["diff"] is None
+    assert "'articles/placed_before_later': 1" in earlier.log
+
+    history = scrapy("history", A87242, archive=archive)
+    assert history.returncode == 0, history.log
+    assert "2 captures, 2 text revisions" in history.log
+    log = history.log
+    assert (
+        log.index("--- revision 2 (2024-12-20T09:30:00Z)")
+        < log.index(f"-{OLD_SENTENCE}")
+        < log.index(f"+{NEW_SENTENCE}")
+    )
+
+    folder = archive / "text" / "moscowtimes"
+    (one,) = folder.rglob("*a87242.md")
+    two, diff = one.with_name(one.stem + ".r2.md"), one.with_name(one.stem + ".r2.diff")
+    assert OLD_SENTENCE in one.read_text() and "revision: 1\n" in one.read_text()
+    assert "fetched_at: '2024-12-05T12:00:00Z'" in one.read_text()
+    assert NEW_SENTENCE in two.read_text() and "revision: 2\n" in two.read_text()
+    assert f"-{OLD_SENTENCE}" in diff.read_text() and f"+{NEW_SENTENCE}" in diff.read_text()
+    assert not one.with_name(one.stem + ".r3.md").exists()
+
+    with sqlite3.connect(archive / "catalog.sqlite3") as conn:
+        links = conn.execute(
+            "SELECT r.captured, r.text_file FROM revisions r JOIN articles a ON a.id = r.article_id"
+            " WHERE a.url = ? ORDER BY r.captured",
+            (A87242,),
+        ).fetchall()
+    assert [(when[:10], Path(file).name) for when, file in links] == [
+        ("2024-12-05", one.name),
+        ("2024-12-20", two.name),
+    ]
+    for path in warc_files(archive, "moscowtimes"):
+        assert warcio_check(path).returncode == 0
+
+    # Re-extracted, the archive numbers its revisions as the backfill made in time order does.
+    out = tmp_path / "extracted.jsonl"
+    run = scrapy("extract", str(archive / "warc"), "--spider", "moscowtimes", "-o", str(out), archive=tmp_path / "x")
+    assert run.returncode == 0, run.log[-3000:]
+    extracted = {
+        (i["url"], i["fetched_at"]): (i["revision"], i["diff"]) for i in map(json.loads, out.read_text().splitlines())
+    }
+    assert extracted == {(i["url"], i["fetched_at"]): (i["revision"], i["diff"]) for i in first.items}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.state.backend import StateUnavailable, redacted
-from crawler.state.database import ArchiveState, StoredCapture, next_revision
+from crawler.state.database import ArchiveState, StoredCapture, next_revision, place_revision
 from crawler.storage.uploads import UploadLedger
 from tests.support.network import free_port
 
@@ -74,6 +74,58 @@ def test_two_writers_racing_for_one_revision_number_one_wins(state_url, tmp_path
     finally:
         one.close()
         two.close()
+
+
+def test_an_older_capture_is_placed_among_the_revisions_by_its_time(state_url, tmp_path):
+    """Revisions captured 2024-12 and 2026-01 (the second with "C"), then another archive's
+    captures brought in: 2021 with text "A" goes first and both move up; a 2025 capture of the
+    2026 text is no revision of its own; a 2025 capture with "B" goes between; the diffs follow."""
+    state = ArchiveState(tmp_path, state_url)
+    url, spider = "https://www.themoscowtimes.com/a", "moscowtimes"
+
+    def add(when: str, record: str, text: str) -> None:
+        revisions = state.spider_revisions(url, spider)
+        placement = place_revision(revisions, url, spider, when, record, text)
+        if placement is None:
+            assert state.store_revision(
+                next_revision(revisions[-1] if revisions else None, url, spider, when, record, text)
+            )
+            return
+        state.make_room(placement)
+        assert state.store_revision(placement.revision)
+
+    try:
+        add("2024-12-05T10:00:00Z", "<r2024>", "text Y\n")
+        add("2026-01-01T00:00:00Z", "<r2026>", "text C\n")
+        add("2021-11-25T08:00:00.5Z", "<r2021>", "text A\n")
+        assert [(r.revision, r.record_id) for r in state.spider_revisions(url, spider)] == [
+            (1, "<r2021>"),
+            (2, "<r2024>"),
+            (3, "<r2026>"),
+        ]
+        revisions = state.spider_revisions(url, spider)
+        assert revisions[0].diff is None and "-text A" in revisions[1].diff and "+text Y" in revisions[1].diff
+        assert place_revision(revisions, url, spider, "2025-06-01T00:00:00Z", "<r2025c>", "text C\n") is None
+        assert place_revision(revisions, url, spider, "2024-12-06T00:00:00Z", "<r2024b>", "text Y\n") is None
+        add("2025-06-01T00:00:00Z", "<r2025>", "text B\n")
+        revisions = state.spider_revisions(url, spider)
+        assert [r.record_id for r in revisions] == ["<r2021>", "<r2024>", "<r2025>", "<r2026>"]
+        assert [r.revision for r in revisions] == [1, 2, 3, 4]
+        assert "-text Y" in revisions[2].diff and "+text B" in revisions[2].diff
+        assert "-text B" in revisions[3].diff and "+text C" in revisions[3].diff
+        assert "(revision 3, 2025-06-01T00:00:00Z)" in revisions[3].diff
+        # A run stopped after making room and before storing left number 1 free: nothing moves again.
+        room = place_revision(revisions, url, spider, "2020-01-01T00:00:00Z", "<r2020>", "text Z\n")
+        assert room is not None and [r.revision for r in room.moved] == [2, 3, 4, 5]
+        state.make_room(room)
+        again = place_revision(
+            state.spider_revisions(url, spider), url, spider, "2020-01-01T00:00:00Z", "<r2020>", "text Z\n"
+        )
+        assert again is not None and again.moved == () and again.revision.revision == 1
+        assert state.store_revision(again.revision)
+        assert [r.revision for r in state.spider_revisions(url, spider)] == [1, 2, 3, 4, 5]
+    finally:
+        state.close()
 
 
 def test_the_upload_ledger_keeps_one_row_per_file(state_url, tmp_path):

@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.catalog.schema import CatalogError, catalog_path
 from crawler.catalog.store import Catalog
 from crawler.output.naming import contained_path, text_name_candidates
-from crawler.output.pipeline import text_file_written
+from crawler.output.pipeline import text_file_moved, text_file_written
 from crawler.output.text_files import front_matter_url
 from crawler.refs import WarcRef
 from crawler.warc.index import warc_files
@@ -42,6 +42,7 @@ class CatalogPipeline:
             except FileNotFoundError:  # saved pages, not WARC files
                 pass
         crawler.signals.connect(self.text_file_written, signal=text_file_written)
+        crawler.signals.connect(self.text_file_moved, signal=text_file_moved)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -64,6 +65,18 @@ class CatalogPipeline:
 
     def text_file_written(self, item: Any, path: str) -> None:
         self.text_files[id(item)] = path
+
+    def text_file_moved(self, old: str, new: str) -> None:
+        """A revision's text file moved (an older revision placed before it): its link follows."""
+        if self.catalog is None:
+            return
+        try:
+            self.catalog.move_text_file(old, new)
+        except sqlite3.Error as exc:
+            logger.error(
+                "Catalogue: the link to %s not moved to %s: %s (scrapy index --rebuild mends it)", old, new, exc
+            )
+            self.crawler.stats.inc_value("catalog/errors")
 
     def _warc_path(self, name: str) -> Path | None:
         path = self.warc_paths.get(name)

@@ -157,6 +157,11 @@ class Catalog:
         self._refresh_counts(article_id)
         return Added(article_id, True, new_revision)
 
+    def move_text_file(self, old: str, new: str) -> None:
+        """The revision whose text file was ``old`` (relative to the archive) has it at ``new``."""
+        with self.conn if self.autocommit else _Nested():
+            self.conn.execute("UPDATE revisions SET text_file = ? WHERE text_file = ?", (new, old))
+
     def _update_article(self, article_id, item, outlet, captured, old_language, latest, revision_id) -> None:
         conn = self.conn
         if latest is not None:

@@ -10,26 +10,37 @@ is written under its hashed name (``hashed_relative_path``) instead, counted in
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.output.naming import contained_path, hashed_relative_path, revision_path, url_relative_path
-from crawler.output.text_files import front_matter_url, remove_stale_partials, render, write_atomically
+from crawler.output.text_files import (
+    front_matter_url,
+    remove_stale_partials,
+    render,
+    renumbered,
+    write_atomically,
+)
 from crawler.refs import ARCHIVE_WRITE_ERROR
+from crawler.state.database import Placement, revisions_moved
 
 logger = logging.getLogger(__name__)
 
 #: Sent (``item``, ``path``: the file written, relative to ARCHIVE_DIR) once an item's text file is
 #: written; the catalogue links each revision to its file by it.
 text_file_written = object()
+#: Sent (``old``, ``new``: relative to ARCHIVE_DIR) when a revision's file moved to a later number.
+text_file_moved = object()
 
 
 class TextFilePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.root = Path(crawler.settings.get("ARCHIVE_DIR")) / "text"
+        crawler.signals.connect(self.revisions_moved, signal=revisions_moved)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -80,6 +91,45 @@ class TextFilePipeline:
             self.crawler.stats.inc_value("text/name_conflict")
             raise DropItem(f"no free text file name for {url}")
         return target
+
+    def _existing(self, url: str, revision: int) -> tuple[Path, Path] | None:
+        """The file a URL's revision was written to, and the name of the first revision beside it
+        (its own name or its hashed one)."""
+        spider = self.crawler.spider
+        with_host = bool(getattr(spider, "text_names_with_host", False))
+        for name in (url_relative_path(url, with_host=with_host), hashed_relative_path(url, with_host=with_host)):
+            first = contained_path(self.root / spider.name, name)
+            path = revision_path(first, revision)
+            if front_matter_url(path) == url:
+                return first, path
+        return None
+
+    def revisions_moved(self, placement: Placement) -> None:
+        """An older revision is placed before later ones: their files move up one number (front
+        matter and diff with them, the highest first), and the one after it gets its new diff."""
+        url = placement.revision.url
+        archive_dir = Path(self.crawler.settings.get("ARCHIVE_DIR")).resolve()
+        try:
+            for old, new in placement.renumbered:
+                found = self._existing(url, old)
+                if found is None:
+                    logger.warning("Revision %d of %s has no text file to move to revision %d", old, url, new)
+                    continue
+                first, source = found
+                target = revision_path(first, new)
+                write_atomically(target, renumbered(source.read_text(encoding="utf-8"), new))
+                if old > 1 and source.with_suffix(".diff").exists():
+                    os.replace(source.with_suffix(".diff"), target.with_suffix(".diff"))
+                source.unlink()
+                moved = (source.relative_to(archive_dir).as_posix(), target.relative_to(archive_dir).as_posix())
+                self.crawler.signals.send_catch_log(text_file_moved, old=moved[0], new=moved[1])
+            following = placement.following
+            found = self._existing(url, following.revision)
+            if found is not None and following.diff:
+                write_atomically(found[1].with_suffix(".diff"), following.diff)
+        except OSError as exc:
+            logger.error("Text files of %s not renumbered: %s (the state numbers them: scrapy history)", url, exc)
+            self.crawler.stats.inc_value("text/write_errors")
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,20 @@ def front_matter_url(path: Path) -> str | None:
         return ""
     url = front.get("url") if isinstance(front, dict) else None
     return url if isinstance(url, str) else ""
+
+
+_REVISION_LINE = re.compile(r"^revision: \d+$", re.M)
+
+
+def renumbered(content: str, revision: int) -> str:
+    """A text file's content with the revision its front matter gives changed (or added)."""
+    if not content.startswith("---\n") or "\n---\n" not in content[3:]:
+        return content
+    end = content.index("\n---\n", 3)
+    front = content[: end + 1]
+    line = f"revision: {revision}"
+    front = _REVISION_LINE.sub(line, front, count=1) if _REVISION_LINE.search(front) else front + line + "\n"
+    return front + content[end + 1 :]
 
 
 PARTIAL_PREFIX, PARTIAL_SUFFIX = ".tmp-", ".part"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -52,6 +53,21 @@ class StateBackend:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         raise NotImplementedError
 
+    #: What opens a transaction (both backends run in autocommit otherwise).
+    begin = "BEGIN"
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The statements run inside as one: all of them, or none if one raises."""
+        self.execute(self.begin)
+        try:
+            yield
+        except BaseException:
+            with suppress(Exception):  # a lost connection has rolled back already
+                self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
     def schema(self, script: str, lock_name: str) -> None:
         """Create what ``script`` declares (``;``-separated, ``INTEGER PRIMARY KEY`` the row id)."""
         raise NotImplementedError
@@ -69,6 +85,8 @@ class SqliteBackend(StateBackend):
     name = "sqlite"
     integrity_errors = (sqlite3.IntegrityError,)
     row_id = "INTEGER PRIMARY KEY"
+    #: The write lock at once: a second writer waits at BEGIN, not midway.
+    begin = "BEGIN IMMEDIATE"
 
     def __init__(self, path: Path) -> None:
         super().__init__(str(path))

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.refs import WarcRef
@@ -129,6 +130,64 @@ def next_revision(
     number = 1 if last is None else last.revision + 1
     diff = revision_diff(last, text, number, fetched_at) if last is not None else None
     return Revision(url, number, spider, fetched_at, record_id, digest, text, diff)
+
+
+def moment(when: str) -> datetime:
+    """A WARC-Date (with or without fractions of a second) as a moment: compared as times, not text."""
+    try:
+        return datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+#: Sent (``placement``: a ``Placement``) before the state moves revisions up to make room for an
+#: older one: the text files, the WARC's items and the catalogue follow it.
+revisions_moved = object()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a capture older than the newest revision goes (``place_revision``): its text becomes
+    ``revision``; the revisions in ``moved`` (at their new numbers) were numbered one lower
+    before; ``following`` is the revision after it, at its new number with its new diff (against
+    the placed text)."""
+
+    revision: Revision
+    moved: tuple[Revision, ...]
+    following: Revision
+
+    @property
+    def renumbered(self) -> list[tuple[int, int]]:
+        """(old number, new number) of every revision moved, the highest first (the order to move
+        their files in, so none lands on one not yet moved)."""
+        return [(r.revision - 1, r.revision) for r in reversed(self.moved)]
+
+
+def place_revision(
+    revisions: list[Revision], url: str, spider: str, fetched_at: str, record_id: str, text: str
+) -> Placement | None:
+    """The place in time of a capture made before the newest revision (another archive's, brought
+    in later): after the revisions captured before it, before those captured after it, which move
+    up one. None when its text is that of the revision before it or of the one after it (then it
+    is another capture of that text, not a revision of its own), or when no revision was captured
+    after it."""
+    ordered = sorted(revisions, key=lambda r: r.revision)
+    when = moment(fetched_at)
+    before = [r for r in ordered if moment(r.fetched_at) < when]
+    after = [r for r in ordered if moment(r.fetched_at) >= when]
+    digest = text_hash(text)
+    previous = before[-1] if before else None
+    if not after or (previous is not None and previous.text_hash == digest) or after[0].text_hash == digest:
+        return None
+    number = previous.revision + 1 if previous is not None else 1
+    diff = revision_diff(previous, text, number, fetched_at) if previous is not None else None
+    placed = Revision(url, number, spider, fetched_at, record_id, digest, text, diff)
+    # A run stopped after moving the later revisions up and before storing this one left its
+    # number free: then nothing moves again.
+    moved = tuple(replace(r, revision=r.revision + 1) for r in after) if after[0].revision == number else ()
+    following = moved[0] if moved else after[0]
+    following = replace(following, diff=revision_diff(placed, following.text, following.revision, following.fetched_at))
+    return Placement(placed, moved, following)
 
 
 _CAPTURE_COLUMNS = "url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest, etag, last_modified"
@@ -251,6 +310,35 @@ class ArchiveState:
         except self.backend.integrity_errors:
             return False
         return True
+
+    def spider_revisions(self, url: str, spider: str) -> list[Revision]:
+        """One spider's revisions of a URL, in their order."""
+        rows = self.db.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE url = ? AND spider = ? ORDER BY revision",
+            (url, spider),
+        ).fetchall()
+        return [Revision(*row) for row in rows]
+
+    def make_room(self, placement: Placement) -> None:
+        """Move the revisions after a placed one up one and give the one after it its new diff, in
+        one transaction; the placed revision is stored later, as any (``store_revision``)."""
+        url, spider = placement.revision.url, placement.revision.spider
+        following = placement.following
+        with self.backend.transaction():
+            if placement.moved:
+                # Through negative numbers: neither backend lets a key pass through a taken value.
+                self.db.execute(
+                    "UPDATE revisions SET revision = -(revision + 1) WHERE url = ? AND spider = ? AND revision >= ?",
+                    (url, spider, placement.moved[0].revision - 1),
+                )
+                self.db.execute(
+                    "UPDATE revisions SET revision = -revision WHERE url = ? AND spider = ? AND revision < 0",
+                    (url, spider),
+                )
+            self.db.execute(
+                "UPDATE revisions SET diff = ? WHERE url = ? AND spider = ? AND revision = ?",
+                (following.diff, url, spider, following.revision),
+            )
 
     def known_urls(self, spider: str) -> int:
         count: int = self.db.execute(

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,17 +49,18 @@ from crawler.refs import (
 )
 from crawler.spiders.backfill import LATER_KEY
 from crawler.state.backend import StateUnavailable
-from crawler.state.database import ArchiveState, Revision, StoredCapture, next_revision, text_hash
+from crawler.state.database import (
+    ArchiveState,
+    Revision,
+    StoredCapture,
+    moment,
+    next_revision,
+    place_revision,
+    revisions_moved,
+    text_hash,
+)
 from crawler.state.planning import plan_fetch
 from crawler.warc.provenance import ARCHIVED_FROM_KEY, ArchivedFrom
-
-
-def _moment(when: str) -> datetime:
-    """A WARC-Date (with or without fractions of a second) as a moment: compared as times, not text."""
-    try:
-        return datetime.fromisoformat(when.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
 
 
 def _iso_seconds(timestamp: str) -> str:
@@ -271,19 +272,8 @@ class ArticleStateMiddleware:
             return revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
         spider = self._spider_name()
         last = self.db.last_revision(item.url, spider)
-        if last is not None and item.fetched_at and _moment(item.fetched_at) < _moment(last.fetched_at):
-            # Another archive's capture older than revision ``last``: placing a revision before
-            # the ones numbered already is not done (their text files and numbers would move).
-            self.stats.inc_value("backfill/older_than_revisions")
-            self.mark(ref, "older")
-            logger.warning(
-                "%s captured %s, before its revision %d (%s): archived, not numbered as a revision",
-                item.url,
-                item.fetched_at,
-                last.revision,
-                last.fetched_at,
-            )
-            return None
+        if last is not None and item.fetched_at and moment(item.fetched_at) < moment(last.fetched_at):
+            return self._place_older(item, ref, spider)
         revision = next_revision(
             last, item.url, spider, item.fetched_at or "", ref.record_id if ref else "", item.text or ""
         )
@@ -295,6 +285,41 @@ class ArticleStateMiddleware:
             return None
         item.revision, item.diff = revision.revision, revision.diff
         self.stats.inc_value("articles/new" if last is None else "articles/updated")
+        return item
+
+    def _place_older(self, item: ArticleItem, ref: WarcRef | None, spider: str) -> ArticleItem | None:
+        """A capture made before the newest revision (another archive's, brought in later): an
+        older revision, placed among the others by its time; the later ones move up one, their text
+        files, WARC items and catalogue links with them (``revisions_moved``), then the state."""
+        assert self.db is not None and item.fetched_at
+        placement = place_revision(
+            self.db.spider_revisions(item.url, spider),
+            item.url,
+            spider,
+            item.fetched_at,
+            ref.record_id if ref else "",
+            item.text or "",
+        )
+        if placement is None:
+            self.stats.inc_value("articles/unchanged")
+            self.stats.inc_value("backfill/earlier_capture_of_a_revision")
+            self.mark(ref, "unchanged")
+            logger.debug("%s captured %s: the text of a revision next to it in time", item.url, item.fetched_at)
+            return None
+        # The files first: a failure there is logged by its component and the state still moves
+        # (the state is what numbers revisions; ``scrapy history`` says which file is missing).
+        self.crawler.signals.send_catch_log(revisions_moved, placement=placement)
+        self.db.make_room(placement)
+        placed = placement.revision
+        item.revision, item.diff = placed.revision, placed.diff
+        self.stats.inc_value("articles/placed_before_later")
+        logger.info(
+            "%s captured %s: revision %d, before the %d revision(s) captured later (numbered up one)",
+            item.url,
+            item.fetched_at,
+            placed.revision,
+            len(placement.moved),
+        )
         return item
 
     def item_scraped(self, item: Any, response: Response, spider) -> None:

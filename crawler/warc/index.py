@@ -26,7 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.timeutils import iso_date_to_datetime
 
-from crawler.refs import ORIG_HEADER_PREFIX, WarcRef
+from crawler.refs import ORIG_HEADER_PREFIX, REVISION_RECORD_PREFIX, WarcRef
 from crawler.schemes import why_not_fetchable
 
 #: Transfer framing is not part of the payload; never hand it to Scrapy.
@@ -107,6 +107,8 @@ class ReplayIndex:
         self.by_digest: dict[str, IndexedCapture] = {}
         #: response/revisit record id -> (file, offset) of the conversion record holding its item
         self.conversions: dict[str, tuple[Path, int]] = {}
+        #: record id -> (file, offset) of the last record renumbering its item (item_records.py)
+        self.renumbered: dict[str, tuple[Path, int]] = {}
         self.errors: list[str] = []
         #: Records left out, each named: "<file>@<offset>: <reason>" (a target that is not an
         #: absolute http(s) URL: replay and extraction never read anything but the WARC).
@@ -131,6 +133,8 @@ class ReplayIndex:
             part._add(capture)
             if capture.record_id in self.conversions:
                 part.conversions[capture.record_id] = self.conversions[capture.record_id]
+            if capture.record_id in self.renumbered:
+                part.renumbered[capture.record_id] = self.renumbered[capture.record_id]
             if capture.path in self.crawled_by:
                 part.crawled_by[capture.path] = self.crawled_by[capture.path]
         part.files = sorted({c.path for c in wanted})
@@ -202,6 +206,10 @@ class ReplayIndex:
         conversion record noted, a record left out named, or nothing to keep."""
         if rec_type == "conversion" and header("WARC-Refers-To"):
             self.conversions[header("WARC-Refers-To")] = (path, offset)
+            return None
+        if rec_type == "metadata" and header("WARC-Refers-To"):
+            if (header("WARC-Target-URI") or "").startswith(REVISION_RECORD_PREFIX):
+                self.renumbered[header("WARC-Refers-To")] = (path, offset)
             return None
         if rec_type not in ("response", "revisit"):
             return None
@@ -309,20 +317,31 @@ class ReplayIndex:
 
     def archived_item(self, capture: IndexedCapture) -> dict[str, Any] | None:
         """The item a crawl extracted from this capture, as its conversion record holds it."""
-        location = self.conversions.get(capture.record_id)
-        if location is None:
+        item = _json_record(self.conversions.get(capture.record_id))
+        if item is None:
             return None
-        with open(location[0], "rb") as stream:
-            stream.seek(location[1])
-            record = next(iter(ArchiveIterator(stream)))
-            try:
-                item: dict[str, Any] = json.loads(record.content_stream().read())
-                return item
-            except ValueError:
-                return None
+        # Renumbered since (an older revision placed before it): its number and diff now.
+        renumbering = _json_record(self.renumbered.get(capture.record_id))
+        if renumbering is not None:
+            item.update({key: renumbering[key] for key in ("revision", "diff") if key in renumbering})
+        return item
 
     def summary(self) -> str:
         return f"{len(self)} captures of {len(self.by_url)} URLs in {len(self.files)} WARC files"
+
+
+def _json_record(location: tuple[Path, int] | None) -> dict[str, Any] | None:
+    """The JSON object the record at (file, offset) holds, if it holds one."""
+    if location is None:
+        return None
+    with open(location[0], "rb") as stream:
+        stream.seek(location[1])
+        record = next(iter(ArchiveIterator(stream)))
+        try:
+            value = json.loads(record.content_stream().read())
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
 
 
 def _warcinfo_field(block: bytes, name: str) -> str | None:

@@ -9,6 +9,11 @@ revisits and warcinfo, files it under that URN and never serves it for the page.
 before this put the item under the page's own URL; everything that reads the archive here goes by
 ``WARC-Refers-To`` and reads both (``crawler.warc.index``), and ``scrapy pywb`` indexes old files
 with cdxj-indexer, which leaves conversion records out.
+
+A WARC file is never rewritten: when an older revision is placed before revisions archived
+already (another archive's capture brought in later), each of them gets a ``metadata`` record
+(``urn:revision:<url>``, ``WARC-Refers-To`` its capture) with its new number and diff, which
+readers take over the item's own.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
 from crawler.extraction.normalize import utc_now
-from crawler.refs import ITEM_RECORD_PREFIX, WarcRef
+from crawler.refs import ITEM_RECORD_PREFIX, REVISION_RECORD_PREFIX, WarcRef
+from crawler.state.database import Placement, revisions_moved
 from crawler.warc.capture import WarcCaptureMiddleware
 from crawler.warc.records import warc_date
 
@@ -36,6 +42,7 @@ class WarcItemRecordPipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.capture: WarcCaptureMiddleware | None = None
+        crawler.signals.connect(self.revisions_moved, signal=revisions_moved)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,6 +56,32 @@ class WarcItemRecordPipeline:
     def open_spider(self) -> None:
         # None when nothing is being archived (WARC_ENABLED off, or a replay).
         self.capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
+
+    def revisions_moved(self, placement: Placement) -> None:
+        """Each revision archived whose number or diff changed gets a record saying its new ones."""
+        if self.capture is None:
+            return
+        writer = self.capture.writer_for(self.crawler.spider.name)
+        changed = {r.revision: r for r in (*placement.moved, placement.following)}
+        for revision in changed.values():
+            if not revision.record_id:
+                continue
+            payload = json.dumps({"revision": revision.revision, "diff": revision.diff}, ensure_ascii=False).encode()
+            record = writer.builder.create_warc_record(
+                REVISION_RECORD_PREFIX + revision.url,
+                "metadata",
+                payload=BytesIO(payload),
+                length=len(payload),
+                warc_content_type="application/json",
+                warc_headers_dict={
+                    "WARC-Date": warc_date(utc_now()),
+                    "WARC-Refers-To": revision.record_id,
+                    "WARC-Refers-To-Target-URI": revision.url,
+                    "WARC-Refers-To-Date": revision.fetched_at,
+                },
+            )
+            writer.write(record)
+            self.crawler.stats.inc_value("warc/renumbering_records")
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
