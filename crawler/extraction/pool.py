@@ -327,10 +327,20 @@ _start_size = 0
 _memory_limit = 0
 
 
+#: The C library, opened before any limit is set (``_release_memory`` trims the heap with it).
+_libc: Any = None
+
+
 def start_worker(crawler_pid: int) -> None:
     """Worker initializer: end with the crawler; note the size the memory limit counts from."""
-    global _start_size
+    global _start_size, _libc
     exit_with(crawler_pid)
+    try:
+        import ctypes
+
+        _libc = ctypes.CDLL("libc.so.6")
+    except (ImportError, OSError):
+        _libc = None
     _start_size = _address_space()
 
 
@@ -354,24 +364,51 @@ def _limit_memory(megabytes: int) -> None:
     _memory_limit = megabytes
 
 
-def _near_limit() -> bool:
-    """After a failure: was the address space close to the limit (a failed allocation shows in
-    lxml as any exception, "XPathEvalError: unknown error" for one)?"""
+def _peak_address_space() -> int:
+    """The largest the worker's address space has been (``VmPeak``, bytes; 0 if unknown)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _near_limit(exc: BaseException, peak_before: int) -> bool:
+    """After a failure under a memory limit: was it a refused allocation? One shows in lxml and
+    libxml2 as any exception ("XPathEvalError: unknown error", "Memory allocation failed"), or as
+    another error raised while a MemoryError was being handled; and by the time it is caught the
+    memory may be free again. So: a MemoryError in its chain, libxml2's message, or the address
+    space close to the limit now or at its peak during this task."""
     if not _memory_limit:
         return False
-    headroom = _start_size + _memory_limit * 2**20 - _address_space()
-    return headroom < max(16 * 2**20, _memory_limit * 2**20 // 8)
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, MemoryError) or "memory allocation failed" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    limit = _start_size + _memory_limit * 2**20
+    margin = max(16 * 2**20, _memory_limit * 2**20 // 8)
+    peak = _peak_address_space()
+    return limit - _address_space() < margin or (peak > peak_before and limit - peak < margin)
 
 
 def _release_memory() -> None:
-    import ctypes
+    """Give what the refused task left back to the system. Nothing here may need memory it does not
+    have: libc was opened when the worker started (importing ``ctypes`` now, at the limit, failed
+    now and then, and its ImportError was taken for the page's own error)."""
     import gc
 
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    if _libc is not None:
+        try:
+            _libc.malloc_trim(0)
+        except (AttributeError, OSError, MemoryError):
+            pass
 
 
 def exit_with(crawler_pid: int) -> None:
@@ -414,13 +451,14 @@ def _call_in_worker(function: str, max_memory: int, args: tuple[Any, ...], kwarg
 
     if max_memory != _memory_limit:
         _limit_memory(max_memory)
+    peak_before = _peak_address_space() if max_memory else 0
     try:
         outcome: ExtractionResult = getattr(worker, function)(*args, **kwargs)
         return outcome
     except MemoryError:
         failure = f"over the extraction memory limit ({max_memory} MB)"
     except Exception as exc:
-        if not _near_limit():
+        if not _near_limit(exc, peak_before):
             raise
         failure = f"over the extraction memory limit ({max_memory} MB; it showed as {type(exc).__name__}: {exc})"
     # Raised out here, not in the except clause: the error would be its context, and its traceback
