@@ -334,3 +334,33 @@ def test_a_capture_brought_in_after_a_later_one_becomes_the_earlier_revision(bac
         (i["url"], i["fetched_at"]): (i["revision"], i["diff"]) for i in map(json.loads, out.read_text().splitlines())
     }
     assert extracted == {(i["url"], i["fetched_at"]): (i["revision"], i["diff"]) for i in first.items}
+
+
+def test_a_run_stopped_midway_goes_on_where_it_stopped(backfilled, tmp_path):
+    """A run closed after its first article, one of its captures then left without an outcome (a
+    crash between the fetch and the state's record of it), run again: the capture left unprocessed and those
+    never fetched are asked, none that was done."""
+    base, _, first, _ = backfilled
+    archive = tmp_path / "archive"
+    slow = ("-s", "CONCURRENT_REQUESTS=1", "-s", "WAYBACK_REQUESTS_PER_MINUTE=60", "-s", "CLOSESPIDER_ITEMCOUNT=1")
+    stopped = backfill(base, archive, tmp_path / "stopped.jsonl", *slow)
+    assert stopped.returncode == 0, stopped.log[-3000:]
+    done = {(i["url"], i["fetched_at"]) for i in stopped.items}
+    everything = {(i["url"], i["fetched_at"]) for i in first.items}
+    assert done and done < everything, "the run did not stop midway"
+    crashed = sorted(done)[0]
+    with sqlite3.connect(archive / "state.sqlite3") as conn:  # as a crash before its state was stored
+        (record,) = conn.execute(
+            "SELECT record_id FROM captures WHERE url = ? AND fetched_at LIKE ?", (crashed[0], crashed[1][:19] + "%")
+        ).fetchone()
+        conn.execute("UPDATE captures SET outcome = NULL WHERE record_id = ?", (record,))
+        conn.execute("DELETE FROM revisions WHERE record_id = ?", (record,))
+    again = backfill(base, archive, tmp_path / "again.jsonl")
+    assert again.returncode == 0, again.log[-3000:]
+    assert {(i["url"], i["fetched_at"]) for i in again.items} == everything - done | {crashed}
+    fetched = [
+        (h.get_header("WARC-Target-URI"), h.get_header("WARC-Date"))
+        for h, _, _ in responses(archive)
+        if h.get_header("WARC-Target-URI").startswith(SITE + "/20")
+    ]
+    assert sorted(fetched) == sorted([*everything, crashed])  # each once, the unprocessed one twice

@@ -244,6 +244,17 @@ class ArchiveState:
         ).fetchall()
         return [StoredCapture(*row) for row in rows]
 
+    def processed_captures(self, url: str, spider: str) -> list[StoredCapture]:
+        """The spider's captures of a URL that were processed to the end (an outcome, not an
+        error): what a run stopped or crashed between a fetch and its processing did not finish
+        is not among them."""
+        rows = self.db.execute(
+            f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE spider = ? AND url = ?"
+            " AND outcome IS NOT NULL AND outcome != 'error' ORDER BY fetched_at, id",
+            (spider, url),
+        ).fetchall()
+        return [StoredCapture(*row) for row in rows]
+
     def last_processed(self, url: str, spider: str) -> StoredCapture | None:
         """The spider's newest capture of a URL that served content (200 or 304) and was processed
         to the end."""

@@ -246,15 +246,16 @@ class ArticleStateMiddleware:
 
     def _plan_backfill(self, request: Request, asked: ArchivedFrom) -> Request | None:
         """Another archive's capture archived already (a run stopped midway, run again): the next
-        capture of the URL instead, or nothing when every one is archived."""
+        capture of the URL instead, or nothing when every one is archived. A capture fetched by
+        a run that stopped or crashed before processing it is asked again, as a crawl's page is."""
         assert self.db is not None
-        captures = [c for c in self.db.captures(asked.url) if c.spider == self._spider_name()]
-        if REQUISITE_KEY in request.meta and captures:
+        spider = self._spider_name()
+        if REQUISITE_KEY in request.meta and any(c.spider == spider for c in self.db.captures(asked.url)):
             # A stylesheet or image archived already: the archive's nearest capture of it is
             # most likely the one held; not asked again (a backfill's requests are few a minute).
             self.stats.inc_value("backfill/requisite_known")
             return None
-        have = {c.fetched_at[:19] for c in captures}
+        have = {c.fetched_at[:19] for c in self.db.processed_captures(asked.url, spider)}
         stamps = [asked.timestamp, *request.meta.get(LATER_KEY, [])]
         while stamps and _iso_seconds(stamps[0]) in have:
             self.stats.inc_value("backfill/known")
