@@ -144,6 +144,9 @@ WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000
 #: gzip level of each WARC record (1 fast .. 9 small). warcio's default is 9.
 WARC_GZIP_LEVEL = 6
+#: An extraction of captures copied into the archive (``scrapy import`` sets it): the items'
+#: records (and any renumbering) go into WARC files of its own, ``<spider>-import-items-…``.
+IMPORT_ITEM_RECORDS = False
 #: Write the normalized Markdown text file of each article.
 TEXT_FILES_ENABLED = True
 

@@ -11,6 +11,7 @@ counted and named; nothing stops the run; importing again copies nothing twice."
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import zipfile
 from io import BytesIO
@@ -133,7 +134,9 @@ def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_pa
     ):
         assert said in log, said
 
-    copied = sorted((archive / "warc" / "moscowtimes").glob("moscowtimes-import-*.warc.gz"))
+    copied = sorted(
+        p for p in (archive / "warc" / "moscowtimes").glob("moscowtimes-import-*.warc.gz") if "-items-" not in p.name
+    )
     assert len(copied) == 1 and warcio_check(copied[0]).returncode == 0
     data = copied[0].read_bytes()
     for record_id, member in members.items():
@@ -155,12 +158,80 @@ def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_pa
     assert len(notes) == len(responses) and all(b"via: " in n and b"imported: " in n for n in notes)
     assert any(b"via: colleague" in n for n in notes) and any(b"via: sample.wacz!archive/" in n for n in notes)
 
+    # Extracted as a crawl of them is: a revision each in the state, a text file each, and the
+    # items' records in a WARC file of their own beside the copies.
+    (items_file,) = (archive / "warc" / "moscowtimes").glob("moscowtimes-import-items-*.warc.gz")
+    assert warcio_check(items_file).returncode == 0
+    converted = [h.get_header("WARC-Refers-To") for kind, h, _, _ in records(items_file) if kind == "conversion"]
+    copied_ids = {h.get_header("WARC-Record-ID") for kind, h, _, _ in records(copied[0]) if kind == "response"}
+    assert set(members) <= set(converted) <= copied_ids
+    # One text file per revision: a capture of a text archived already (the sample's recrawls) has none.
+    texts = archive / "text" / "moscowtimes"
+    assert len(list(texts.rglob("*.md"))) == len(converted) >= 4
+    (text,) = texts.rglob("*a75651.md")
+    assert "revision: 1\n" in text.read_text() and "fetched_at: '2021-11-25T08:00:00Z'" in text.read_text()
+
     history = scrapy("history", A75651, archive=archive)
     assert history.returncode == 0 and "2021-11-25T08:00:00" in history.log, history.log
+    assert "2 captures, 1 text revisions" in history.log, history.log  # the sample's recrawl: the same text
     search = scrapy("search", "Gerasimov", archive=archive)
     assert search.returncode == 0 and A87242 in search.log, search.log
 
+    before = sorted((archive / "warc" / "moscowtimes").glob("*.warc.gz"))
     again = scrapy("import", str(incoming), archive=archive)
     assert again.returncode == 0, again.log[-3000:]
     assert "captures copied" not in again.log  # every capture known: nothing copied twice
-    assert len(list((archive / "warc" / "moscowtimes").glob("*.warc.gz"))) == 1
+    assert sorted((archive / "warc" / "moscowtimes").glob("*.warc.gz")) == before  # no file of copies or items
+
+
+def test_an_imported_capture_older_than_the_archives_own_becomes_its_first_revision(tmp_path):
+    """The archive holds a Moscow Times article as edited on 2024-12-20; a colleague's WARC brings
+    its capture of 2024-12-05: that is revision 1, the edit revision 2 (state, text files, and the
+    items a later ``scrapy extract`` reads)."""
+    old_sentence = "It did not mention Ukraine or any other topic."
+    new_sentence = "It did not mention Ukraine, the ministry said in a later correction."
+    page = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8")
+    assert old_sentence in page
+
+    def one_capture(path: Path, when: str, body: str) -> None:
+        with open(path, "wb") as out:
+            writer = WARCWriter(out, gzip=True)
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
+            data = body.encode("utf-8")
+            writer.write_record(
+                writer.create_warc_record(
+                    A87242,
+                    "response",
+                    payload=BytesIO(data),
+                    length=len(data),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Date": when},
+                )
+            )
+
+    archive = tmp_path / "archive"
+    (tmp_path / "edited").mkdir()
+    (tmp_path / "colleague").mkdir()
+    one_capture(
+        tmp_path / "edited" / "edited.warc.gz", "2024-12-20T09:30:00Z", page.replace(old_sentence, new_sentence)
+    )
+    one_capture(tmp_path / "colleague" / "first.warc.gz", "2024-12-05T12:00:00Z", page)
+    for folder in ("edited", "colleague"):
+        run = scrapy("import", str(tmp_path / folder), archive=archive)
+        assert run.returncode == 0, run.log[-3000:]
+
+    history = scrapy("history", A87242, archive=archive)
+    assert "2 captures, 2 text revisions" in history.log, history.log
+    assert history.log.index("--- revision 2 (2024-12-20T09:30:00Z)") < history.log.index(f"+{new_sentence}")
+    (first,) = (archive / "text" / "moscowtimes").rglob("*a87242.md")
+    second = first.with_name(first.stem + ".r2.md")
+    assert old_sentence in first.read_text() and "revision: 1\n" in first.read_text()
+    assert new_sentence in second.read_text() and "revision: 2\n" in second.read_text()
+    assert f"+{new_sentence}" in first.with_name(first.stem + ".r2.diff").read_text()
+
+    out = tmp_path / "extracted.jsonl"
+    run = scrapy("extract", str(archive / "warc"), "--spider", "moscowtimes", "-o", str(out), archive=tmp_path / "x")
+    assert run.returncode == 0, run.log[-3000:]
+    extracted = {i["fetched_at"]: (i["revision"], i["diff"]) for i in map(json.loads, out.read_text().splitlines())}
+    assert extracted["2024-12-05T12:00:00Z"] == (1, None)
+    assert extracted["2024-12-20T09:30:00Z"][0] == 2 and f"-{old_sentence}" in extracted["2024-12-20T09:30:00Z"][1]

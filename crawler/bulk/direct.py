@@ -39,7 +39,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from crawler.extraction.pool import worker_count
 from crawler.refs import ARCHIVED_ITEM_KEY, OUTCOME_KEY, REPLAY_CAPTURE_KEY
 from crawler.schemes import why_not_fetchable
-from crawler.state.middleware import revision_from_archive
+from crawler.state.middleware import ArticleStateMiddleware, revision_from_archive
 from crawler.warc.replay import read_capture, response_for
 
 if TYPE_CHECKING:
@@ -104,6 +104,13 @@ class OutletRun:
         self.compression = _component(HttpCompressionMiddleware, self.crawler)
         self.meta_refresh = _component(MetaRefreshMiddleware, self.crawler)
         self.pipelines = ItemPipelineManager.from_crawler(self.crawler)
+        # ``scrapy import``: the state numbers the revisions (INCREMENTAL_ENABLED, which any other
+        # extraction has off); otherwise each item takes the archived item's number.
+        self.state = (
+            ArticleStateMiddleware.for_extraction(self.crawler)
+            if self.crawler.settings.getbool("INCREMENTAL_ENABLED")
+            else None
+        )
         self.url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         self.decode = self.crawler.settings.getbool("COMPRESSION_ENABLED")
         self.maxsize = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
@@ -165,8 +172,12 @@ class OutletRun:
     async def extract(self, response: Response, counts: Counts, scraped: Callable[..., None] | None) -> None:
         produced = dropped = False
         try:
-            async for item in self.spider.read_article(response):
-                item = revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
+            items = self.spider.read_article(response)
+            if self.state is not None:
+                items = self.state.process_spider_output_async(response, items)
+            async for item in items:
+                if self.state is None:
+                    item = revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
                 try:
                     item = await self.pipelines.process_item_async(item)
                 except DropItem as exc:
@@ -174,6 +185,8 @@ class OutletRun:
                     dropped = True
                     continue
                 produced = True
+                if self.state is not None:
+                    self.state.item_scraped(item, response, self.spider)
                 if scraped is not None:
                     try:
                         scraped(item, response, self.spider)

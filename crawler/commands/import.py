@@ -142,4 +142,13 @@ class Command(ScrapyCommand):
         for problem in counts.problems:
             print(f"  problem: {problem}", file=sys.stderr)
         if written:
-            self.exitcode = build_catalogue(self.settings, self.crawler_process, [str(p) for p in written])
+            # Extracted as a crawl of them would be: revisions numbered (and placed) by the state,
+            # text files, the items' records in a WARC file beside the copies.
+            self.exitcode = build_catalogue(
+                self.settings,
+                self.crawler_process,
+                [str(p) for p in written],
+                INCREMENTAL_ENABLED=True,
+                TEXT_FILES_ENABLED=True,
+                IMPORT_ITEM_RECORDS=True,
+            )

@@ -63,11 +63,13 @@ class Command(ScrapyCommand):
 
 
 def build_catalogue(
-    settings: Settings, crawler_process: CrawlerProcessBase, args: list[str], rebuild: bool = False
+    settings: Settings, crawler_process: CrawlerProcessBase, args: list[str], rebuild: bool = False, **overrides
 ) -> int:
     """The catalogue caught up (or rebuilt) from the WARC files ``args`` name: every article capture
     not catalogued yet, extracted with its outlet's rules of its date (``scrapy index``, and
-    ``scrapy import`` after copying). The exit code: 1 when a file could not be read."""
+    ``scrapy import`` after copying, whose ``overrides`` have the state number the revisions and
+    the text files and item records written, as a crawl does). The exit code: 1 when a file could
+    not be read."""
     archive_dir = Path(settings.get("ARCHIVE_DIR"))
     path = catalog_path(archive_dir)
     if rebuild and path.exists():
@@ -103,7 +105,9 @@ def build_catalogue(
     def received(response, request, spider):
         seen.append(request.meta)  # read after the run: the spider leaves its outcome in it
 
-    run_extraction(settings, crawler_process, todo, scraped, "index", received=received, CATALOG_ENABLED=True)
+    run_extraction(
+        settings, crawler_process, todo, scraped, "index", received=received, CATALOG_ENABLED=True, **overrides
+    )
     conn = connect(path)
     # Captures the outlet's rules call no article are known too: the next run does not extract
     # them again (those that gave an article are in already; those that failed are tried again).

@@ -55,7 +55,8 @@ class TextFilePipeline:
             # Disk full, permissions: stop cleanly (the WARC already holds the capture).
             logger.critical("Archive failure: cannot write text file %s: %s. Stopping the crawl.", path, exc)
             self.crawler.stats.inc_value("text/write_errors")
-            self.crawler.engine.close_spider(self.crawler.spider, ARCHIVE_WRITE_ERROR)
+            if self.crawler.engine is not None:  # an extraction (scrapy import) has no engine
+                self.crawler.engine.close_spider(self.crawler.spider, ARCHIVE_WRITE_ERROR)
             raise DropItem(f"text file not written: {exc}") from exc
 
     def open_spider(self) -> None:

@@ -108,6 +108,17 @@ class ArticleStateMiddleware:
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
         return middleware
 
+    @classmethod
+    def for_extraction(cls, crawler: Crawler) -> ArticleStateMiddleware:
+        """The state's part in an extraction of captures copied into the archive (``scrapy
+        import``): their revisions numbered, placed and stored as a crawl of them would have;
+        the extraction calls ``process_spider_output_async`` and ``item_scraped`` itself."""
+        settings = crawler.settings
+        middleware = cls(crawler, Path(settings.get("ARCHIVE_DIR")), timedelta(0))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
     # -- the database ------------------------------------------------------------------
     @property
     def db(self) -> ArchiveState | None:
@@ -274,7 +285,7 @@ class ArticleStateMiddleware:
         spider = self._spider_name()
         last = self.db.last_revision(item.url, spider)
         if last is not None and item.fetched_at and moment(item.fetched_at) < moment(last.fetched_at):
-            return self._place_older(item, ref, spider)
+            return self._place_older(response, item, ref, spider)
         revision = next_revision(
             last, item.url, spider, item.fetched_at or "", ref.record_id if ref else "", item.text or ""
         )
@@ -282,13 +293,16 @@ class ArticleStateMiddleware:
             assert last is not None
             self.stats.inc_value("articles/unchanged")
             self.mark(ref, "unchanged")
+            response.meta[OUTCOME_KEY] = "unchanged"
             logger.debug("Unchanged since revision %d: %s", last.revision, item.url)
             return None
         item.revision, item.diff = revision.revision, revision.diff
         self.stats.inc_value("articles/new" if last is None else "articles/updated")
         return item
 
-    def _place_older(self, item: ArticleItem, ref: WarcRef | None, spider: str) -> ArticleItem | None:
+    def _place_older(
+        self, response: Response, item: ArticleItem, ref: WarcRef | None, spider: str
+    ) -> ArticleItem | None:
         """A capture made before the newest revision (another archive's, brought in later): an
         older revision, placed among the others by its time; the later ones move up one, their text
         files, WARC items and catalogue links with them (``revisions_moved``), then the state."""
@@ -305,6 +319,7 @@ class ArticleStateMiddleware:
             self.stats.inc_value("articles/unchanged")
             self.stats.inc_value("backfill/earlier_capture_of_a_revision")
             self.mark(ref, "unchanged")
+            response.meta[OUTCOME_KEY] = "unchanged"
             logger.debug("%s captured %s: the text of a revision next to it in time", item.url, item.fetched_at)
             return None
         # The files first: a failure there is logged by its component and the state still moves
