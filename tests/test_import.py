@@ -235,3 +235,98 @@ def test_an_imported_capture_older_than_the_archives_own_becomes_its_first_revis
     extracted = {i["fetched_at"]: (i["revision"], i["diff"]) for i in map(json.loads, out.read_text().splitlines())}
     assert extracted["2024-12-05T12:00:00Z"] == (1, None)
     assert extracted["2024-12-20T09:30:00Z"][0] == 2 and f"-{old_sentence}" in extracted["2024-12-20T09:30:00Z"][1]
+
+
+def cc_news_warc(path: Path) -> None:
+    """A WARC file as Common Crawl's CC-NEWS writes one (its headers as in iipc/jwarc's ``cc.warc.gz``:
+    request and response records with ``WARC-Concurrent-To``, ``WARC-IP-Address``,
+    ``WARC-Identified-Payload-Type``, the body stored decoded with ``X-Crawler-Content-Encoding``),
+    with a Moscow Times article whole and another cut at CC's size limit (``WARC-Truncated: length``)."""
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True, warc_version="1.0")
+        info = writer.create_warcinfo_record(
+            path.name, {"isPartOf": "CC-NEWS", "software": "StormCrawler 1.18 https://stormcrawler.net/"}
+        )
+        writer.write_record(info)
+        for url, page, when, cut in (
+            (A75651, "a75651.html", "2021-11-24T21:05:00Z", False),
+            (A87242, "a87242.html", "2024-12-05T12:30:00Z", True),
+        ):
+            body = (FIXTURES / "pages" / page).read_bytes()
+            if cut:
+                body = body[: len(body) // 3]
+            request = writer.create_warc_record(
+                url,
+                "request",
+                payload=BytesIO(b""),
+                length=0,
+                http_headers=StatusAndHeaders(
+                    "GET " + url.split(SITE, 1)[1] + " HTTP/1.1",
+                    [("Host", "www.themoscowtimes.com"), ("Accept-Encoding", "gzip")],
+                    is_http_request=True,
+                ),
+                warc_headers_dict={
+                    "WARC-Date": when,
+                    "WARC-Warcinfo-ID": info.rec_headers.get_header("WARC-Record-ID"),
+                },
+            )
+            http = StatusAndHeaders(
+                "200 OK",
+                [
+                    ("Content-Type", "text/html; charset=UTF-8"),
+                    ("X-Crawler-Content-Encoding", "gzip"),
+                    ("X-Crawler-Transfer-Encoding", "chunked"),
+                    ("Content-Length", str(len(body))),
+                ],
+                protocol="HTTP/1.1",
+            )
+            headers = {
+                "WARC-Date": when,
+                "WARC-Warcinfo-ID": info.rec_headers.get_header("WARC-Record-ID"),
+                "WARC-Concurrent-To": request.rec_headers.get_header("WARC-Record-ID"),
+                "WARC-IP-Address": "104.18.2.3",
+                "WARC-Identified-Payload-Type": "text/html",
+            }
+            if cut:
+                headers["WARC-Truncated"] = "length"
+            writer.write_record(request)
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=BytesIO(body),
+                    length=len(body),
+                    http_headers=http,
+                    warc_headers_dict=headers,
+                )
+            )
+
+
+def test_common_crawl_news_and_other_crawlers_files(tmp_path):
+    """CC-NEWS' article whole is copied and extracted; the one cut at its size limit is copied (it is
+    what CC holds) but not extracted, and said; the corpus' other crawlers' files (Common Crawl,
+    ClueWeb, wget, ARC, resource and POST records) hold none of our outlets' articles: read to the
+    end, counted, nothing copied, nothing stops the run."""
+    incoming = tmp_path / "incoming"
+    shutil.copytree(BROKEN / "foreign", incoming)
+    cc_news_warc(incoming / "CC-NEWS-20241205123000-00000.warc.gz")
+    archive = tmp_path / "archive"
+    run = scrapy("import", str(incoming), archive=archive)
+    assert run.returncode == 0, run.log[-4000:]
+    assert "Traceback" not in run.log
+    assert f"import: {len(list(incoming.iterdir()))} files" in run.log
+    assert "moscowtimes           2 captures copied" in run.log
+    assert "not an article of our outlets" in run.log
+    assert "left out 1 truncated records (WARC-Truncated)" in run.log and A87242 in run.log
+
+    (copied,) = (p for p in (archive / "warc" / "moscowtimes").glob("*.warc.gz") if "-items-" not in p.name)
+    assert warcio_check(copied).returncode == 0
+    kept = {h.get_header("WARC-Target-URI"): h for kind, h, _, _ in records(copied) if kind == "response"}
+    assert set(kept) == {A75651, A87242}
+    assert kept[A87242].get_header("WARC-Truncated") == "length"  # as CC holds it
+    assert kept[A75651].get_header("WARC-IP-Address") == "104.18.2.3"
+    texts = list((archive / "text" / "moscowtimes").rglob("*.md"))
+    assert [t.name for t in texts] == ["us-russian-military-chiefs-speak-on-the-phone-a75651.md"]
+    assert "Valery Gerasimov and Chairman of the Joint Chiefs of Staff Mark Milley" in texts[0].read_text()
+    search = scrapy("search", "Milley", archive=archive)
+    assert search.returncode == 0 and A75651 in search.log, search.log
