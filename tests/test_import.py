@@ -193,29 +193,28 @@ def test_an_imported_capture_older_than_the_archives_own_becomes_its_first_revis
     page = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8")
     assert old_sentence in page
 
-    def one_capture(path: Path, when: str, body: str) -> None:
+    def captures(path: Path, *dated: tuple[str, str]) -> None:
         with open(path, "wb") as out:
             writer = WARCWriter(out, gzip=True)
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
-            data = body.encode("utf-8")
-            writer.write_record(
-                writer.create_warc_record(
-                    A87242,
-                    "response",
-                    payload=BytesIO(data),
-                    length=len(data),
-                    http_headers=http,
-                    warc_headers_dict={"WARC-Date": when},
+            for when, body in dated:
+                data = body.encode("utf-8")
+                writer.write_record(
+                    writer.create_warc_record(
+                        A87242,
+                        "response",
+                        payload=BytesIO(data),
+                        length=len(data),
+                        http_headers=http,
+                        warc_headers_dict={"WARC-Date": when},
+                    )
                 )
-            )
 
     archive = tmp_path / "archive"
     (tmp_path / "edited").mkdir()
     (tmp_path / "colleague").mkdir()
-    one_capture(
-        tmp_path / "edited" / "edited.warc.gz", "2024-12-20T09:30:00Z", page.replace(old_sentence, new_sentence)
-    )
-    one_capture(tmp_path / "colleague" / "first.warc.gz", "2024-12-05T12:00:00Z", page)
+    captures(tmp_path / "edited" / "edited.warc.gz", ("2024-12-20T09:30:00Z", page.replace(old_sentence, new_sentence)))
+    captures(tmp_path / "colleague" / "first.warc.gz", ("2024-12-05T12:00:00Z", page))
     for folder in ("edited", "colleague"):
         run = scrapy("import", str(tmp_path / folder), archive=archive)
         assert run.returncode == 0, run.log[-3000:]
@@ -235,6 +234,29 @@ def test_an_imported_capture_older_than_the_archives_own_becomes_its_first_revis
     extracted = {i["fetched_at"]: (i["revision"], i["diff"]) for i in map(json.loads, out.read_text().splitlines())}
     assert extracted["2024-12-05T12:00:00Z"] == (1, None)
     assert extracted["2024-12-20T09:30:00Z"][0] == 2 and f"-{old_sentence}" in extracted["2024-12-20T09:30:00Z"][1]
+
+    # One more file with two captures of the URL, extracted at once on both workers: one after the
+    # two revisions, one between them.
+    (tmp_path / "more").mkdir()
+    between, after = "It said nothing more that day.", "It later said more."
+    captures(
+        tmp_path / "more" / "more.warc.gz",
+        ("2025-01-01T00:00:00Z", page.replace(old_sentence, after)),
+        ("2024-12-10T00:00:00Z", page.replace(old_sentence, between)),
+    )
+    run = scrapy("import", str(tmp_path / "more"), archive=archive)
+    assert run.returncode == 0, run.log[-3000:]
+    history = scrapy("history", A87242, "--no-diff", archive=archive)
+    rows = [line.split() for line in history.log.splitlines() if line[:4] in ("2024", "2025")]
+    assert [(row[0][:10], row[-4]) for row in rows] == [
+        ("2024-12-05", "1"),
+        ("2024-12-10", "2"),
+        ("2024-12-20", "3"),
+        ("2025-01-01", "4"),
+    ], history.log
+    assert len(list((archive / "text" / "moscowtimes").rglob("*a87242*.md"))) == 4
+    assert between in first.with_name(first.stem + ".r2.md").read_text()
+    assert after in first.with_name(first.stem + ".r4.md").read_text()
 
 
 def cc_news_warc(path: Path) -> None:

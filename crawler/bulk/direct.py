@@ -18,6 +18,7 @@ it has settings, signals and stats, and no engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -111,6 +112,9 @@ class OutletRun:
             if self.crawler.settings.getbool("INCREMENTAL_ENABLED")
             else None
         )
+        self.numbering: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.state is not None else contextlib.nullcontext()
+        )
         self.url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         self.decode = self.crawler.settings.getbool("COMPRESSION_ENABLED")
         self.maxsize = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
@@ -172,28 +176,37 @@ class OutletRun:
     async def extract(self, response: Response, counts: Counts, scraped: Callable[..., None] | None) -> None:
         produced = dropped = False
         try:
-            items = self.spider.read_article(response)
-            if self.state is not None:
-                items = self.state.process_spider_output_async(response, items)
-            async for item in items:
-                if self.state is None:
-                    item = revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
-                try:
-                    item = await self.pipelines.process_item_async(item)
-                except DropItem as exc:
-                    logger.info("Dropped %s: %s", response.url, exc)
-                    dropped = True
-                    continue
-                produced = True
-                if self.state is not None:
-                    self.state.item_scraped(item, response, self.spider)
-                if scraped is not None:
+            async for item in self.spider.read_article(response):
+                # With the state (scrapy import), one item at a time from its number to its store:
+                # two captures of one URL read at once must not both take the number after the last
+                # (the project's pipelines are synchronous today, so nothing else runs in between;
+                # an asynchronous one would open that gap).
+                async with self.numbering:
+                    if self.state is not None:
+                        numbered = self.state.number(response, item)
+                        if numbered is None:
+                            continue  # another capture of a revision's text
+                        item = numbered
+                    else:
+                        item = revision_from_archive(item, response.meta.get(ARCHIVED_ITEM_KEY))
                     try:
-                        scraped(item, response, self.spider)
-                    except Exception as exc:  # the output cannot be written: nothing after it could be
-                        raise OutputError(f"writing the item of {response.url}: {exc}") from exc
-                counts.items += 1
-                self.crawler.stats.inc_value("item_scraped_count")
+                        item = await self.pipelines.process_item_async(item)
+                    except DropItem as exc:
+                        logger.info("Dropped %s: %s", response.url, exc)
+                        dropped = True
+                        continue
+                    produced = True
+                    if self.state is not None:
+                        self.state.item_scraped(item, response, self.spider)
+                    if scraped is not None:
+                        try:
+                            scraped(item, response, self.spider)
+                        except Exception as exc:  # the output cannot be written: nothing after it could be
+                            raise OutputError(f"writing the item of {response.url}: {exc}") from exc
+                    counts.items += 1
+                    self.crawler.stats.inc_value("item_scraped_count")
+            if self.state is not None:
+                self.state.finish(response, produced)
         except OutputError:
             raise
         except Exception:

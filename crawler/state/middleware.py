@@ -112,7 +112,7 @@ class ArticleStateMiddleware:
     def for_extraction(cls, crawler: Crawler) -> ArticleStateMiddleware:
         """The state's part in an extraction of captures copied into the archive (``scrapy
         import``): their revisions numbered, placed and stored as a crawl of them would have;
-        the extraction calls ``process_spider_output_async`` and ``item_scraped`` itself."""
+        the extraction calls ``number``, ``item_scraped`` and ``finish`` itself."""
         settings = crawler.settings
         middleware = cls(crawler, Path(settings.get("ARCHIVE_DIR")), timedelta(0))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
@@ -209,6 +209,15 @@ class ArticleStateMiddleware:
 
     def process_spider_exception(self, response: Response, exception: Exception) -> None:
         self.mark(response.meta.get(WARC_META_KEY), "error")
+
+    def number(self, response: Response, item: ArticleItem) -> ArticleItem | None:
+        """An item's revision number and diff, as for a crawl's item (an extraction that keeps the
+        state calls this, ``item_scraped`` and ``finish`` itself); None if its text is unchanged."""
+        return self._revision(response, item)
+
+    def finish(self, response: Response, produced: bool) -> None:
+        """A capture's outcome when it gave no article (see ``number``)."""
+        self._finish(response, produced)
 
     def _handle(self, response: Response, output: Any) -> Any:
         if isinstance(output, Request):
