@@ -130,6 +130,20 @@ class Command(ScrapyCommand):
                         None,
                     )
                 )
+                if kept.truncated:  # as its crawler held it; extraction leaves it out
+                    state.set_outcome(kept.record_id, "truncated")
+            # What is left to process: the captures copied now, and any an import stopped or
+            # failed midway left (in its files).
+            pending: set[str] = set()
+            earlier: list[Path] = []
+            copied_now = {path.resolve() for path in written}
+            for spider in names:
+                for name, ids in state.unprocessed(spider, f"{spider}-import-").items():
+                    path = archive_dir / "warc" / spider / name
+                    if path.exists():
+                        pending.update(ids)
+                        if path.resolve() not in copied_now:
+                            earlier.append(path)
             state.close()
         counts = work.counts
         print(f"import: {counts.files} files, {counts.records} records read", file=sys.stderr)
@@ -141,13 +155,19 @@ class Command(ScrapyCommand):
             print(f"  noted   {n:>6}  {reason}", file=sys.stderr)
         for problem in counts.problems:
             print(f"  problem: {problem}", file=sys.stderr)
-        if written:
+        if earlier:
+            print(
+                f"import: {len(earlier)} files of an earlier import not processed to the end: extracted now",
+                file=sys.stderr,
+            )
+        if written or earlier:
             # Extracted as a crawl of them would be: revisions numbered (and placed) by the state,
             # text files, the items' records in a WARC file beside the copies.
             self.exitcode = build_catalogue(
                 self.settings,
                 self.crawler_process,
-                [str(p) for p in written],
+                [str(p) for p in [*written, *earlier]],
+                pending=pending,
                 INCREMENTAL_ENABLED=True,
                 TEXT_FILES_ENABLED=True,
                 IMPORT_ITEM_RECORDS=True,

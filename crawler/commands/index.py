@@ -63,13 +63,19 @@ class Command(ScrapyCommand):
 
 
 def build_catalogue(
-    settings: Settings, crawler_process: CrawlerProcessBase, args: list[str], rebuild: bool = False, **overrides
+    settings: Settings,
+    crawler_process: CrawlerProcessBase,
+    args: list[str],
+    rebuild: bool = False,
+    pending: set[str] | None = None,
+    **overrides,
 ) -> int:
     """The catalogue caught up (or rebuilt) from the WARC files ``args`` name: every article capture
     not catalogued yet, extracted with its outlet's rules of its date (``scrapy index``, and
     ``scrapy import`` after copying, whose ``overrides`` have the state number the revisions and
-    the text files and item records written, as a crawl does). The exit code: 1 when a file could
-    not be read."""
+    the text files and item records written, as a crawl does; ``pending``: the record ids the state
+    has not seen processed, the captures to extract then, catalogued or not). The exit code: 1
+    when a file could not be read."""
     archive_dir = Path(settings.get("ARCHIVE_DIR"))
     path = catalog_path(archive_dir)
     if rebuild and path.exists():
@@ -89,7 +95,11 @@ def build_catalogue(
         {
             spider: left
             for spider, captures in plan.groups.items()
-            if (left := [c for c in captures if c.record_id not in known])
+            if (
+                left := [
+                    c for c in captures if (c.record_id in pending if pending is not None else c.record_id not in known)
+                ]
+            )
         },
         plan.warcs,
         plan.pages,

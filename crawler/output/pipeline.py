@@ -10,7 +10,6 @@ is written under its hashed name (``hashed_relative_path``) instead, counted in
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -18,6 +17,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.output.naming import contained_path, hashed_relative_path, revision_path, url_relative_path
 from crawler.output.text_files import (
+    front_matter,
     front_matter_url,
     remove_stale_partials,
     render,
@@ -55,8 +55,12 @@ class TextFilePipeline:
             # Disk full, permissions: stop cleanly (the WARC already holds the capture).
             logger.critical("Archive failure: cannot write text file %s: %s. Stopping the crawl.", path, exc)
             self.crawler.stats.inc_value("text/write_errors")
-            if self.crawler.engine is not None:  # an extraction (scrapy import) has no engine
-                self.crawler.engine.close_spider(self.crawler.spider, ARCHIVE_WRITE_ERROR)
+            try:
+                engine = self.crawler.engine
+            except RuntimeError:  # an extraction (scrapy import) has none: the item is dropped
+                engine = None
+            if engine is not None:
+                engine.close_spider(self.crawler.spider, ARCHIVE_WRITE_ERROR)
             raise DropItem(f"text file not written: {exc}") from exc
 
     def open_spider(self) -> None:
@@ -107,30 +111,33 @@ class TextFilePipeline:
 
     def revisions_moved(self, placement: Placement) -> None:
         """An older revision is placed before later ones: their files move up one number (front
-        matter and diff with them, the highest first), and the one after it gets its new diff."""
+        matter with them, the highest first) and every changed revision gets its new diff. A file
+        moved already (by a run that stopped before the state moved) is not moved again: the file
+        at the old number must be the capture the state numbers so. Raises OSError (logged) so
+        that the state does not move when the files could not."""
         url = placement.revision.url
         archive_dir = Path(self.crawler.settings.get("ARCHIVE_DIR")).resolve()
         try:
-            for old, new in placement.renumbered:
+            for revision, old in placement.renumbered:
                 found = self._existing(url, old)
-                if found is None:
-                    logger.warning("Revision %d of %s has no text file to move to revision %d", old, url, new)
-                    continue
+                if found is None or str((front_matter(found[1]) or {}).get("fetched_at")) != revision.fetched_at:
+                    continue  # moved already, or never written
                 first, source = found
-                target = revision_path(first, new)
-                write_atomically(target, renumbered(source.read_text(encoding="utf-8"), new))
-                if old > 1 and source.with_suffix(".diff").exists():
-                    os.replace(source.with_suffix(".diff"), target.with_suffix(".diff"))
+                target = revision_path(first, revision.revision)
+                write_atomically(target, renumbered(source.read_text(encoding="utf-8"), revision.revision))
                 source.unlink()
+                if old > 1:
+                    source.with_suffix(".diff").unlink(missing_ok=True)  # written anew below
                 moved = (source.relative_to(archive_dir).as_posix(), target.relative_to(archive_dir).as_posix())
                 self.crawler.signals.send_catch_log(text_file_moved, old=moved[0], new=moved[1])
-            following = placement.following
-            found = self._existing(url, following.revision)
-            if found is not None and following.diff:
-                write_atomically(found[1].with_suffix(".diff"), following.diff)
+            for revision in placement.changed:
+                found = self._existing(url, revision.revision)
+                if found is not None and revision.diff:
+                    write_atomically(found[1].with_suffix(".diff"), revision.diff)
         except OSError as exc:
-            logger.error("Text files of %s not renumbered: %s (the state numbers them: scrapy history)", url, exc)
+            logger.error("Text files of %s not renumbered: %s", url, exc)
             self.crawler.stats.inc_value("text/write_errors")
+            raise
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

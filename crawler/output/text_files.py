@@ -14,6 +14,7 @@ import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 from itemadapter import ItemAdapter
@@ -83,23 +84,31 @@ def render(item) -> str:
     return "\n".join(lines)
 
 
-def front_matter_url(path: Path) -> str | None:
-    """The ``url`` a text file's front matter names: None if there is no such file, "" if it
-    has no readable front matter (then it is nobody's to replace)."""
+def front_matter(path: Path) -> dict[str, Any] | None:
+    """A text file's front matter: None if there is no such file, {} if it has none readable."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             head = handle.read(64 * 1024)
     except (FileNotFoundError, NotADirectoryError):
         return None  # nothing there (writing it may still fail: that is the writer's to report)
     except OSError:
-        return ""
+        return {}
     if not head.startswith("---\n") or "\n---\n" not in head[3:]:
-        return ""
+        return {}
     try:
         front = yaml.safe_load(head[4 : head.index("\n---\n", 3)])
     except yaml.YAMLError:
-        return ""
-    url = front.get("url") if isinstance(front, dict) else None
+        return {}
+    return front if isinstance(front, dict) else {}
+
+
+def front_matter_url(path: Path) -> str | None:
+    """The ``url`` a text file's front matter names: None if there is no such file, "" if it
+    has no readable front matter (then it is nobody's to replace)."""
+    front = front_matter(path)
+    if front is None:
+        return None
+    url = front.get("url")
     return url if isinstance(url, str) else ""
 
 

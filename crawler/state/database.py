@@ -148,19 +148,20 @@ revisions_moved = object()
 @dataclass(frozen=True)
 class Placement:
     """Where a capture older than the newest revision goes (``place_revision``): its text becomes
-    ``revision``; the revisions in ``moved`` (at their new numbers) were numbered one lower
-    before; ``following`` is the revision after it, at its new number with its new diff (against
-    the placed text)."""
+    ``revision``; ``moved`` are the revisions after it at their new numbers (one up), each with its
+    diff written anew (a diff's header names both numbers); ``changed`` is every revision whose
+    number or diff changes: ``moved``, or only the next one's diff when a run stopped after
+    making room had moved them already."""
 
     revision: Revision
     moved: tuple[Revision, ...]
-    following: Revision
+    changed: tuple[Revision, ...]
 
     @property
-    def renumbered(self) -> list[tuple[int, int]]:
-        """(old number, new number) of every revision moved, the highest first (the order to move
-        their files in, so none lands on one not yet moved)."""
-        return [(r.revision - 1, r.revision) for r in reversed(self.moved)]
+    def renumbered(self) -> list[tuple[Revision, int]]:
+        """(revision at its new number, its old number) of every revision moved, the highest first
+        (the order to move their files in, so none lands on one not yet moved)."""
+        return [(r, r.revision - 1) for r in reversed(self.moved)]
 
 
 def place_revision(
@@ -168,26 +169,34 @@ def place_revision(
 ) -> Placement | None:
     """The place in time of a capture made before the newest revision (another archive's, brought
     in later): after the revisions captured before it, before those captured after it, which move
-    up one. None when its text is that of the revision before it or of the one after it (then it
-    is another capture of that text, not a revision of its own), or when no revision was captured
-    after it."""
+    up one. None when its text is that of the revision before it, of the one after it or of one
+    captured at the same moment (its own capture again among them): another capture of that text,
+    not a revision of its own; and None when no revision was captured after it."""
     ordered = sorted(revisions, key=lambda r: r.revision)
     when = moment(fetched_at)
+    digest = text_hash(text)
+    if any(r.text_hash == digest for r in ordered if moment(r.fetched_at) == when):
+        return None
     before = [r for r in ordered if moment(r.fetched_at) < when]
     after = [r for r in ordered if moment(r.fetched_at) >= when]
-    digest = text_hash(text)
     previous = before[-1] if before else None
     if not after or (previous is not None and previous.text_hash == digest) or after[0].text_hash == digest:
         return None
     number = previous.revision + 1 if previous is not None else 1
     diff = revision_diff(previous, text, number, fetched_at) if previous is not None else None
     placed = Revision(url, number, spider, fetched_at, record_id, digest, text, diff)
-    # A run stopped after moving the later revisions up and before storing this one left its
-    # number free: then nothing moves again.
-    moved = tuple(replace(r, revision=r.revision + 1) for r in after) if after[0].revision == number else ()
-    following = moved[0] if moved else after[0]
-    following = replace(following, diff=revision_diff(placed, following.text, following.revision, following.fetched_at))
-    return Placement(placed, moved, following)
+    if after[0].revision != number:
+        # A run stopped after making room and before storing this one left its number free: the
+        # later ones stand where they are; the next one's diff is against this text again.
+        following = replace(after[0], diff=revision_diff(placed, after[0].text, after[0].revision, after[0].fetched_at))
+        return Placement(placed, (), (following,))
+    moved: list[Revision] = []
+    for revision in after:
+        up = replace(revision, revision=revision.revision + 1)
+        moved.append(
+            replace(up, diff=revision_diff(moved[-1] if moved else placed, up.text, up.revision, up.fetched_at))
+        )
+    return Placement(placed, tuple(moved), tuple(moved))
 
 
 _CAPTURE_COLUMNS = "url, spider, fetched_at, status, record_type, warc_file, warc_offset, record_id, payload_digest, etag, last_modified"
@@ -247,13 +256,27 @@ class ArchiveState:
     def processed_captures(self, url: str, spider: str) -> list[StoredCapture]:
         """The spider's captures of a URL that were processed to the end (an outcome, not an
         error): what a run stopped or crashed between a fetch and its processing did not finish
-        is not among them."""
+        is not among them, nor one an earlier version archived without placing it among the
+        revisions (``older``)."""
         rows = self.db.execute(
             f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE spider = ? AND url = ?"
-            " AND outcome IS NOT NULL AND outcome != 'error' ORDER BY fetched_at, id",
+            " AND outcome IS NOT NULL AND outcome NOT IN ('error', 'older') ORDER BY fetched_at, id",
             (spider, url),
         ).fetchall()
         return [StoredCapture(*row) for row in rows]
+
+    def unprocessed(self, spider: str, prefix: str) -> dict[str, list[str]]:
+        """The spider's captures in WARC files named ``prefix…`` never processed to the end (an
+        import stopped or failed midway: extracted by the next), by file: their record ids."""
+        rows = self.db.execute(
+            "SELECT warc_file, record_id FROM captures WHERE spider = ? AND warc_file LIKE ?"
+            " AND (outcome IS NULL OR outcome = 'error') ORDER BY warc_file, warc_offset",
+            (spider, prefix.replace("%", "") + "%"),
+        ).fetchall()
+        files: dict[str, list[str]] = {}
+        for warc_file, record_id in rows:
+            files.setdefault(warc_file, []).append(record_id)
+        return files
 
     def last_processed(self, url: str, spider: str) -> StoredCapture | None:
         """The spider's newest capture of a URL that served content (200 or 304) and was processed
@@ -331,10 +354,9 @@ class ArchiveState:
         return [Revision(*row) for row in rows]
 
     def make_room(self, placement: Placement) -> None:
-        """Move the revisions after a placed one up one and give the one after it its new diff, in
-        one transaction; the placed revision is stored later, as any (``store_revision``)."""
+        """Move the revisions after a placed one up one and give them their new diffs, in one
+        transaction; the placed revision is stored later, as any (``store_revision``)."""
         url, spider = placement.revision.url, placement.revision.spider
-        following = placement.following
         with self.backend.transaction():
             if placement.moved:
                 # Through negative numbers: neither backend lets a key pass through a taken value.
@@ -346,10 +368,11 @@ class ArchiveState:
                     "UPDATE revisions SET revision = -revision WHERE url = ? AND spider = ? AND revision < 0",
                     (url, spider),
                 )
-            self.db.execute(
-                "UPDATE revisions SET diff = ? WHERE url = ? AND spider = ? AND revision = ?",
-                (following.diff, url, spider, following.revision),
-            )
+            for revision in placement.changed:
+                self.db.execute(
+                    "UPDATE revisions SET diff = ? WHERE url = ? AND spider = ? AND revision = ?",
+                    (revision.diff, url, spider, revision.revision),
+                )
 
     def known_urls(self, spider: str) -> int:
         count: int = self.db.execute(

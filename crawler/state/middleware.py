@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
+from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem
 from crawler.refs import (
@@ -145,7 +146,10 @@ class ArticleStateMiddleware:
             with contextlib.suppress(Exception):
                 self._db.close()
             self._db = None
-        engine = self.crawler.engine
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # an extraction (scrapy import): nothing more is numbered (``number``)
+            return
         if engine.spider is not None:
             asyncio.ensure_future(engine.close_spider_async(reason=STATE_ERROR))
 
@@ -212,7 +216,11 @@ class ArticleStateMiddleware:
 
     def number(self, response: Response, item: ArticleItem) -> ArticleItem | None:
         """An item's revision number and diff, as for a crawl's item (an extraction that keeps the
-        state calls this, ``item_scraped`` and ``finish`` itself); None if its text is unchanged."""
+        state calls this, ``item_scraped`` and ``finish`` itself); None if its text is unchanged,
+        or if the state was lost (then nothing is numbered, nor written as revision 1)."""
+        if self.db is None:
+            self.stats.inc_value("state/not_numbered")
+            return None
         return self._revision(response, item)
 
     def finish(self, response: Response, produced: bool) -> None:
@@ -331,9 +339,14 @@ class ArticleStateMiddleware:
             response.meta[OUTCOME_KEY] = "unchanged"
             logger.debug("%s captured %s: the text of a revision next to it in time", item.url, item.fetched_at)
             return None
-        # The files first: a failure there is logged by its component and the state still moves
-        # (the state is what numbers revisions; ``scrapy history`` says which file is missing).
-        self.crawler.signals.send_catch_log(revisions_moved, placement=placement)
+        # The files, WARC records and links first; if any could not follow, the state does not
+        # move and the capture is left to the next run (a file moved already is not moved again).
+        answers = self.crawler.signals.send_catch_log(revisions_moved, placement=placement)
+        if any(isinstance(answer, Failure) for _, answer in answers):
+            logger.error("%s captured %s: not placed before its later revisions this run", item.url, item.fetched_at)
+            self.stats.inc_value("backfill/not_placed")
+            self.mark(ref, "error")
+            return None
         self.db.make_room(placement)
         placed = placement.revision
         item.revision, item.diff = placed.revision, placed.diff

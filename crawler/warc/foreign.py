@@ -65,6 +65,8 @@ class Kept:
     payload_digest: str | None
     file: str
     offset: int
+    #: WARC-Truncated (a size limit, a lost connection): copied as it is, not extracted.
+    truncated: str | None = None
 
 
 def _member(raw: bytes, length: int) -> bytes | None:
@@ -256,5 +258,15 @@ class ForeignImport:
             self._payloads.add((url, digest))
         self.counts.kept[spider] += 1
         self.kept.append(
-            Kept(spider, url, date, record.rec_type, record_id, digest, location.filename, location.offset)
+            Kept(
+                spider,
+                url,
+                date,
+                record.rec_type,
+                record_id,
+                digest,
+                location.filename,
+                location.offset,
+                headers.get_header("WARC-Truncated"),
+            )
         )

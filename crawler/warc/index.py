@@ -28,6 +28,7 @@ from warcio.timeutils import iso_date_to_datetime
 
 from crawler.refs import ORIG_HEADER_PREFIX, REVISION_RECORD_PREFIX, WarcRef
 from crawler.schemes import why_not_fetchable
+from crawler.state.database import moment
 
 #: Transfer framing is not part of the payload; never hand it to Scrapy.
 _TRANSFER_HEADERS = {"transfer-encoding", (ORIG_HEADER_PREFIX + "transfer-encoding").lower()}
@@ -107,8 +108,9 @@ class ReplayIndex:
         self.by_digest: dict[str, IndexedCapture] = {}
         #: response/revisit record id -> (file, offset) of the conversion record holding its item
         self.conversions: dict[str, tuple[Path, int]] = {}
-        #: record id -> (file, offset) of the last record renumbering its item (item_records.py)
+        #: record id -> (file, offset) of the newest record renumbering its item (item_records.py)
         self.renumbered: dict[str, tuple[Path, int]] = {}
+        self._renumbered_at: dict[str, datetime] = {}
         self.errors: list[str] = []
         #: Records left out, each named: "<file>@<offset>: <reason>" (a target that is not an
         #: absolute http(s) URL: replay and extraction never read anything but the WARC).
@@ -135,6 +137,7 @@ class ReplayIndex:
                 part.conversions[capture.record_id] = self.conversions[capture.record_id]
             if capture.record_id in self.renumbered:
                 part.renumbered[capture.record_id] = self.renumbered[capture.record_id]
+                part._renumbered_at[capture.record_id] = self._renumbered_at[capture.record_id]
             if capture.path in self.crawled_by:
                 part.crawled_by[capture.path] = self.crawled_by[capture.path]
         part.files = sorted({c.path for c in wanted})
@@ -209,7 +212,11 @@ class ReplayIndex:
             return None
         if rec_type == "metadata" and header("WARC-Refers-To"):
             if (header("WARC-Target-URI") or "").startswith(REVISION_RECORD_PREFIX):
-                self.renumbered[header("WARC-Refers-To")] = (path, offset)
+                # The newest by its WARC-Date, whatever the order of the files' names (a crawl's,
+                # an import's and a cluster worker's files sort by their prefixes first).
+                refers, when = header("WARC-Refers-To"), moment(header("WARC-Date") or "")
+                if refers not in self._renumbered_at or when >= self._renumbered_at[refers]:
+                    self.renumbered[refers], self._renumbered_at[refers] = (path, offset), when
             return None
         if rec_type not in ("response", "revisit"):
             return None

@@ -69,7 +69,6 @@ def item_record(builder, item):
 
 def renumbering_records(builder, placement: Placement) -> list[ArcWarcRecord]:
     """A ``metadata`` record for each archived revision whose number or diff the placement changed."""
-    changed = {r.revision: r for r in (*placement.moved, placement.following)}
     return [
         _json_record(
             builder,
@@ -82,7 +81,7 @@ def renumbering_records(builder, placement: Placement) -> list[ArcWarcRecord]:
                 "WARC-Refers-To-Date": revision.fetched_at,
             },
         )
-        for revision in changed.values()
+        for revision in placement.changed
         if revision.record_id
     ]
 
