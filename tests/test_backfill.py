@@ -364,3 +364,52 @@ def test_a_run_stopped_midway_goes_on_where_it_stopped(backfilled, tmp_path):
         if h.get_header("WARC-Target-URI").startswith(SITE + "/20")
     ]
     assert sorted(fetched) == sorted([*everything, crashed])  # each once, the unprocessed one twice
+
+
+def test_backfill_and_import_in_any_order_number_the_revisions_by_their_dates(backfilled, tmp_path):
+    """The edit's later capture backfilled first; a colleague's WARC with a capture between the two
+    imported next; then the whole backfill: three revisions, 12-05, 12-10 and 12-20, however they
+    came — in the state and in what ``scrapy extract`` reads (the 12-20 item renumbered twice, once
+    by a record in the import's file and once by a record in the backfill's, which sorts first)."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from tests.support.moscowtimes_site import FIXTURES
+
+    base, _, _, _ = backfilled
+    archive = tmp_path / "archive"
+    later = backfill(base, archive, tmp_path / "later.jsonl", "-a", "since=2024-12-10")
+    assert later.returncode == 0, later.log[-3000:]
+    (tmp_path / "colleague").mkdir()
+    body = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8").replace(OLD_SENTENCE, "It said no more.")
+    with open(tmp_path / "colleague" / "between.warc.gz", "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
+        data = body.encode("utf-8")
+        writer.write_record(
+            writer.create_warc_record(
+                A87242,
+                "response",
+                payload=BytesIO(data),
+                length=len(data),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": "2024-12-10T00:00:00Z"},
+            )
+        )
+    imported = scrapy("import", str(tmp_path / "colleague"), archive=archive)
+    assert imported.returncode == 0, imported.log[-3000:]
+    rest = backfill(base, archive, tmp_path / "rest.jsonl")
+    assert rest.returncode == 0, rest.log[-3000:]
+
+    history = scrapy("history", A87242, "--no-diff", archive=archive)
+    rows = [line.split() for line in history.log.splitlines() if line[:4] == "2024"]
+    assert [(row[0][:10], row[-4]) for row in rows] == [("2024-12-05", "1"), ("2024-12-10", "2"), ("2024-12-20", "3")]
+    out = tmp_path / "extracted.jsonl"
+    run = scrapy("extract", str(archive / "warc"), "--spider", "moscowtimes", "-o", str(out), archive=tmp_path / "x")
+    assert run.returncode == 0, run.log[-3000:]
+    numbers = {
+        i["fetched_at"][:10]: i["revision"] for i in map(json.loads, out.read_text().splitlines()) if i["url"] == A87242
+    }
+    assert numbers == {"2024-12-05": 1, "2024-12-10": 2, "2024-12-20": 3}
