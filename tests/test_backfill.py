@@ -145,10 +145,11 @@ def test_bad_arguments_are_one_line_before_anything_starts(tmp_path):
 
 def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
     """The Internet Archive's CDX answer (one JSON array: a header row, rows, an empty row, the
-    resume key), its 429 with a Retry-After, and its id_ captures (the original headers as
-    X-Archive-Orig-*, the capture's time as Memento-Datetime), from a loopback server that
-    answers in those forms: the second page is asked for with the first's resume key after the
-    pause the server asked for, and the capture is dated by its Memento-Datetime."""
+    resume key), its 429 and 503 with a Retry-After, its id_ captures (the original headers as
+    X-Archive-Orig-*, the capture's time as Memento-Datetime) and its redirect to the nearest
+    capture, from a loopback server that answers in those forms: the second page is asked for
+    with the first's resume key after the pauses the server asked for, and each capture is dated
+    by its Memento-Datetime."""
     import time
 
     from pytest_httpserver import HTTPServer
@@ -161,6 +162,7 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
     header = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
     row = ["com,themoscowtimes)/x", "20241205120000", A87242, "text/html", "200", "D1", "100"]
     edited = [*row[:1], "20241220093000", A87242, *row[3:]]
+    moved = [*row[:1], "20241210000000", A87242, *row[3:]]
     older = [*row[:1], "20211125080000", A75651, *row[3:]]
     captures_asked: list[str] = []
 
@@ -170,7 +172,9 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
             return Response("Too Many Requests", status=429, headers={"Retry-After": "1"})
         if "resumeKey" not in request.args:
             return Response(json.dumps([header, older, [], ["com%2Cthemoscowtimes%29%2Fx+20241205120000"]]))
-        return Response(json.dumps([header, row, edited]))
+        if len(asked) == 3:  # the second page: unavailable once, then given
+            return Response("<html><body>Service Unavailable</body></html>", status=503, headers={"Retry-After": "1"})
+        return Response(json.dumps([header, row, moved, edited]))
 
     def capture(request):
         stamp = request.path.split("/")[2][:14]
@@ -181,8 +185,16 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
             return Response("Slow down", status=429, headers={"Retry-After": "1"})  # then given
         if stamp == "20241205120000":
             return Response("<html><body>Not in archive.</body></html>", status=404)  # never given
-        when = {"20241220093000": "Fri, 20 Dec 2024 09:30:00 GMT", "20211125080000": "Thu, 25 Nov 2021 08:00:00 GMT"}
+        if stamp == "20241210000000":  # the Wayback Machine's way to its nearest capture
+            return Response("", status=302, headers={"Location": f"/web/20241210000500id_/{A87242}"})
+        when = {
+            "20241220093000": "Fri, 20 Dec 2024 09:30:00 GMT",
+            "20211125080000": "Thu, 25 Nov 2021 08:00:00 GMT",
+            "20241210000500": "Tue, 10 Dec 2024 00:05:00 GMT",
+        }
         body = page if stamp.startswith("2024") else (FIXTURES / "pages" / "a75651.html").read_bytes()
+        if stamp == "20241220093000":
+            body = body.replace(OLD_SENTENCE.encode(), NEW_SENTENCE.encode())
         return Response(
             body,
             headers={
@@ -218,16 +230,20 @@ def test_the_wayback_machines_own_forms_resume_keys_and_429s(tmp_path):
     finally:
         server.stop()
     assert run.returncode == 0, run.log[-3000:]
-    assert len(asked) == 3
-    assert asked[1][0] - asked[0][0] >= 0.9  # Retry-After: 1
+    assert len(asked) == 4
+    assert asked[1][0] - asked[0][0] >= 0.9 and asked[3][0] - asked[2][0] >= 0.9  # Retry-After: 1
     assert "from=20210101" in asked[0][1] and "collapse=digest" in asked[0][1]
-    assert "resumeKey=com%252Cthemoscowtimes%2529%252Fx%2B20241205120000" in asked[2][1]
+    assert asked[2][1] == asked[3][1]  # the 503'd page asked again, as it was
+    assert "resumeKey=com%252Cthemoscowtimes%2529%252Fx%2B20241205120000" in asked[3][1]
     # The 2021 capture given after the 429's pause; the first 2024 capture refused (404), the
-    # URL's next one still asked for and given.
+    # URL's next ones still asked for and given: the one redirected to its nearest capture is
+    # dated by where it led (Memento-Datetime), not by the time asked for.
     assert captures_asked.count("20211125080000") == 2
-    assert sorted((i["url"], i["fetched_at"]) for i in run.items) == [
-        (A75651, "2021-11-25T08:00:00Z"),
-        (A87242, "2024-12-20T09:30:00Z"),
+    items = sorted((i["url"], i["fetched_at"], i["revision"]) for i in run.items)
+    assert items == [
+        (A75651, "2021-11-25T08:00:00Z", 1),
+        (A87242, "2024-12-10T00:05:00Z", 1),
+        (A87242, "2024-12-20T09:30:00Z", 2),
     ]
 
 
