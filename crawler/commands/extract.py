@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
@@ -30,6 +29,7 @@ from crawler.extraction.pool import get_executor, warm_up
 from crawler.refs import REPLAY_CAPTURE_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.generic import GenericArticleSpider
+from crawler.tool_command import ExtractionCommand
 from crawler.warc.index import WARC_SUFFIXES, IndexedCapture, ReplayIndex
 
 if TYPE_CHECKING:
@@ -109,12 +109,7 @@ def extraction_spider(base, captures: list[IndexedCapture]):
     return ExtractionSpider
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    # Set by scrapy.cmdline before process_options() and run() are called.
-    settings: Settings
-    crawler_process: CrawlerProcessBase
-
+class Command(ExtractionCommand):
     def syntax(self) -> str:
         return "PATH... [--spider NAME] [--url URL] [-o FILE|FOLDER/] [--format jsonl|parquet] [--engine ENGINE]"
 
@@ -141,11 +136,6 @@ class Command(ScrapyCommand):
             " whole crawl; spark: on Apache Spark (--master), into an output FOLDER/",
         )
         parser.add_argument("--master", default="local[*]", help="Spark's master URL (--engine spark)")
-
-    def process_options(self, args, opts) -> None:
-        super().process_options(args, opts)
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # no -L or -s LOG_LEVEL given: quiet, a progress bar
-            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args, opts) -> None:
         if not args:

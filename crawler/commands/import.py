@@ -19,28 +19,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.extract import local_inputs
 from crawler.commands.index import build_catalogue
 from crawler.state.backend import StateUnavailable
 from crawler.state.database import ArchiveState, StoredCapture
+from crawler.tool_command import ExtractionCommand
 from crawler.warc.foreign import ForeignImport, foreign_files
 from crawler.warc.writer import WarcFileWriter
 
 if TYPE_CHECKING:
-    from scrapy.crawler import CrawlerProcessBase
-    from scrapy.settings import Settings
-
     from crawler.spiders.declaration import OutletDeclaration
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    settings: Settings
-    crawler_process: CrawlerProcessBase
-
+class Command(ExtractionCommand):
     def syntax(self) -> str:
         return "PATH_OR_URL... [--spider NAME]"
 
@@ -50,11 +43,6 @@ class Command(ScrapyCommand):
     def add_options(self, parser) -> None:
         super().add_options(parser)
         parser.add_argument("--spider", action="append", help="only this outlet's captures (repeatable)")
-
-    def process_options(self, args, opts) -> None:
-        super().process_options(args, opts)
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # quiet: the summary says what happened
-            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args, opts) -> None:
         if not args:

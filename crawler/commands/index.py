@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.catalog.schema import CatalogError, catalog_path, connect
@@ -26,17 +25,14 @@ from crawler.commands.extract import (
     run_extraction,
 )
 from crawler.refs import OUTCOME_KEY, REPLAY_CAPTURE_KEY
+from crawler.tool_command import ExtractionCommand
 
 if TYPE_CHECKING:
     from scrapy.crawler import CrawlerProcessBase
     from scrapy.settings import Settings
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    settings: Settings
-    crawler_process: CrawlerProcessBase
-
+class Command(ExtractionCommand):
     def syntax(self) -> str:
         return "[PATH...] [--rebuild]"
 
@@ -46,11 +42,6 @@ class Command(ScrapyCommand):
     def add_options(self, parser) -> None:
         super().add_options(parser)
         parser.add_argument("--rebuild", action="store_true", help="start from an empty catalogue")
-
-    def process_options(self, args, opts) -> None:
-        super().process_options(args, opts)
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # quiet: a progress bar says how far it is
-            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args, opts) -> None:
         archive_dir = Path(self.settings.get("ARCHIVE_DIR"))
