@@ -15,6 +15,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.engine import started_engine
 from crawler.output.naming import contained_path, hashed_relative_path, revision_path, url_relative_path
 from crawler.output.text_files import (
     front_matter,
@@ -55,11 +56,8 @@ class TextFilePipeline:
             # Disk full, permissions: stop cleanly (the WARC already holds the capture).
             logger.critical("Archive failure: cannot write text file %s: %s. Stopping the crawl.", path, exc)
             self.crawler.stats.inc_value("text/write_errors")
-            try:
-                engine = self.crawler.engine
-            except RuntimeError:  # an extraction (scrapy import) has none: the item is dropped
-                engine = None
-            if engine is not None:
+            engine = started_engine(self.crawler)
+            if engine is not None:  # an extraction (scrapy import) has none: the item is dropped
                 engine.close_spider(self.crawler.spider, ARCHIVE_WRITE_ERROR)
             raise DropItem(f"text file not written: {exc}") from exc
 

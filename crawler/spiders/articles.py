@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from crawler.engine import started_engine
 from crawler.extraction.pool import (
     ExtractionAbandoned,
     ExtractionOverMemory,
@@ -50,11 +51,8 @@ def capture_date(response: Response) -> str:
 
 def crawl_stopping(crawler: Crawler) -> bool:
     """The crawl is shutting down (Ctrl-C, ``crawler.stop()``): pages still running are given up."""
-    try:
-        engine = crawler.engine
-    except RuntimeError:  # never started: a direct re-extraction (crawler.bulk.direct), no crawl to stop
-        return False
-    return not engine.running
+    engine = started_engine(crawler)
+    return engine is not None and not engine.running
 
 
 def record_of(response: Response) -> str:

@@ -37,6 +37,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
+from crawler.engine import started_engine
 from crawler.items import ArticleItem
 from crawler.refs import (
     ANNOUNCED_KEY,
@@ -146,9 +147,8 @@ class ArticleStateMiddleware:
             with contextlib.suppress(Exception):
                 self._db.close()
             self._db = None
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # an extraction (scrapy import): nothing more is numbered (``number``)
+        engine = started_engine(self.crawler)
+        if engine is None:  # an extraction (scrapy import): nothing more is numbered (``number``)
             return
         if engine.spider is not None:
             asyncio.ensure_future(engine.close_spider_async(reason=STATE_ERROR))
