@@ -66,14 +66,21 @@ class TextFilePipeline:
         if removed:
             self.crawler.stats.set_value("text/partials_removed", len(removed))
 
+    def _names(self, url: str) -> tuple[Path, Path]:
+        """The two names a URL's first revision may have under the spider's folder: its own
+        (readable) and its hashed one."""
+        spider = self.crawler.spider
+        root = self.root / spider.name
+        with_host = bool(getattr(spider, "text_names_with_host", False))
+        return (
+            contained_path(root, url_relative_path(url, with_host=with_host)),
+            contained_path(root, hashed_relative_path(url, with_host=with_host)),
+        )
+
     def text_path(self, url: str, revision: int) -> Path:
         """Where this URL's text of ``revision`` goes: its own name, unless another URL's file is
         there (then its hashed name). Raises DropItem if even that is another URL's."""
-        spider = self.crawler.spider
-        spider_root = self.root / spider.name
-        with_host = bool(getattr(spider, "text_names_with_host", False))
-        primary = contained_path(spider_root, url_relative_path(url, with_host=with_host))
-        hashed = contained_path(spider_root, hashed_relative_path(url, with_host=with_host))
+        primary, hashed = self._names(url)
         if primary != hashed:
             if revision > 1 and front_matter_url(hashed) == url:
                 return revision_path(hashed, revision)  # the first revision went there
@@ -98,10 +105,7 @@ class TextFilePipeline:
     def _existing(self, url: str, revision: int) -> tuple[Path, Path] | None:
         """The file a URL's revision was written to, and the name of the first revision beside it
         (its own name or its hashed one)."""
-        spider = self.crawler.spider
-        with_host = bool(getattr(spider, "text_names_with_host", False))
-        for name in (url_relative_path(url, with_host=with_host), hashed_relative_path(url, with_host=with_host)):
-            first = contained_path(self.root / spider.name, name)
+        for first in self._names(url):
             path = revision_path(first, revision)
             if front_matter_url(path) == url:
                 return first, path

@@ -84,6 +84,14 @@ def render(item) -> str:
     return "\n".join(lines)
 
 
+def _front_matter_end(text: str) -> int | None:
+    """Where a text file's front matter ends (the newline before its closing ``---``), or None."""
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 3)
+    return end if end >= 0 else None
+
+
 def front_matter(path: Path) -> dict[str, Any] | None:
     """A text file's front matter: None if there is no such file, {} if it has none readable."""
     try:
@@ -93,10 +101,11 @@ def front_matter(path: Path) -> dict[str, Any] | None:
         return None  # nothing there (writing it may still fail: that is the writer's to report)
     except OSError:
         return {}
-    if not head.startswith("---\n") or "\n---\n" not in head[3:]:
+    end = _front_matter_end(head)
+    if end is None:
         return {}
     try:
-        front = yaml.safe_load(head[4 : head.index("\n---\n", 3)])
+        front = yaml.safe_load(head[4:end])
     except yaml.YAMLError:
         return {}
     return front if isinstance(front, dict) else {}
@@ -117,9 +126,9 @@ _REVISION_LINE = re.compile(r"^revision: \d+$", re.M)
 
 def renumbered(content: str, revision: int) -> str:
     """A text file's content with the revision its front matter gives changed (or added)."""
-    if not content.startswith("---\n") or "\n---\n" not in content[3:]:
+    end = _front_matter_end(content)
+    if end is None:
         return content
-    end = content.index("\n---\n", 3)
     front = content[: end + 1]
     line = f"revision: {revision}"
     front = _REVISION_LINE.sub(line, front, count=1) if _REVISION_LINE.search(front) else front + line + "\n"

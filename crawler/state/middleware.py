@@ -308,14 +308,18 @@ class ArticleStateMiddleware:
         )
         if revision is None:
             assert last is not None
-            self.stats.inc_value("articles/unchanged")
-            self.mark(ref, "unchanged")
-            response.meta[OUTCOME_KEY] = "unchanged"
+            self._unchanged(response, ref)
             logger.debug("Unchanged since revision %d: %s", last.revision, item.url)
             return None
         item.revision, item.diff = revision.revision, revision.diff
         self.stats.inc_value("articles/new" if last is None else "articles/updated")
         return item
+
+    def _unchanged(self, response: Response, ref: WarcRef | None) -> None:
+        """The capture's text is a revision's already: counted, marked, its item dropped."""
+        self.stats.inc_value("articles/unchanged")
+        self.mark(ref, "unchanged")
+        response.meta[OUTCOME_KEY] = "unchanged"
 
     def _place_older(
         self, response: Response, item: ArticleItem, ref: WarcRef | None, spider: str
@@ -333,10 +337,8 @@ class ArticleStateMiddleware:
             item.text or "",
         )
         if placement is None:
-            self.stats.inc_value("articles/unchanged")
+            self._unchanged(response, ref)
             self.stats.inc_value("backfill/earlier_capture_of_a_revision")
-            self.mark(ref, "unchanged")
-            response.meta[OUTCOME_KEY] = "unchanged"
             logger.debug("%s captured %s: the text of a revision next to it in time", item.url, item.fetched_at)
             return None
         # The files, WARC records and links first; if any could not follow, the state does not
