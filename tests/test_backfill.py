@@ -28,7 +28,7 @@ from tests.support.other_archive import (
 )
 from tests.support.pywb_server import PYWB_BIN, Wayback, wb_manager
 from tests.support.run import scrapy
-from tests.support.warcs import records, warc_files, warcio_check
+from tests.support.warcs import records, warc_files, warcio_check, write_response
 
 pytestmark = pytest.mark.slow  # runs pywb and crawls
 
@@ -403,9 +403,6 @@ def test_backfill_and_import_in_any_order_number_the_revisions_by_their_dates(ba
     imported next; then the whole backfill: three revisions, 12-05, 12-10 and 12-20, however they
     came — in the state and in what ``scrapy extract`` reads (the 12-20 item renumbered twice, once
     by a record in the import's file and once by a record in the backfill's, which sorts first)."""
-    from io import BytesIO
-
-    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     from tests.support.moscowtimes_site import FIXTURES
@@ -417,19 +414,7 @@ def test_backfill_and_import_in_any_order_number_the_revisions_by_their_dates(ba
     (tmp_path / "colleague").mkdir()
     body = (FIXTURES / "pages" / "a87242.html").read_text(encoding="utf-8").replace(OLD_SENTENCE, "It said no more.")
     with open(tmp_path / "colleague" / "between.warc.gz", "wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
-        data = body.encode("utf-8")
-        writer.write_record(
-            writer.create_warc_record(
-                A87242,
-                "response",
-                payload=BytesIO(data),
-                length=len(data),
-                http_headers=http,
-                warc_headers_dict={"WARC-Date": "2024-12-10T00:00:00Z"},
-            )
-        )
+        write_response(WARCWriter(out, gzip=True), A87242, body.encode("utf-8"), "2024-12-10T00:00:00Z")
     imported = scrapy("import", str(tmp_path / "colleague"), archive=archive)
     assert imported.returncode == 0, imported.log[-3000:]
     rest = backfill(base, archive, tmp_path / "rest.jsonl")

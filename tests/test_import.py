@@ -24,7 +24,7 @@ from warcio.warcwriter import WARCWriter
 
 from tests.support.moscowtimes_site import FIXTURES
 from tests.support.run import PROJECT, scrapy
-from tests.support.warcs import records, warcio_check
+from tests.support.warcs import HTML, records, warcio_check, write_response
 
 pytestmark = pytest.mark.slow  # runs scrapy commands, extraction
 
@@ -43,20 +43,11 @@ def colleagues_warc(path: Path) -> dict[str, bytes]:
 
         def capture(url: str, page: str, when: str, digest: bool = True) -> None:
             body = (FIXTURES / "pages" / page).read_bytes()
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
             start = out.tell()
             if digest:
-                record = writer.create_warc_record(
-                    url,
-                    "response",
-                    payload=BytesIO(body),
-                    length=len(body),
-                    http_headers=http,
-                    warc_headers_dict={"WARC-Date": when},
-                )
-                writer.write_record(record)
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
+                record_id = write_response(writer, url, body, when).rec_headers.get_header("WARC-Record-ID")
             else:  # by hand: warcio adds the digests whatever one asks (an older crawler did not)
+                http = StatusAndHeaders("200 OK", HTML, protocol="HTTP/1.1")
                 block = http.to_bytes() + body
                 record_id = "<urn:uuid:6f1d2a3e-0000-4000-8000-000000000001>"
                 head = (
@@ -90,19 +81,8 @@ def test_foreign_files_are_copied_unchanged_noted_recorded_and_catalogued(tmp_pa
     plain, cut = f"{SITE}/2025/03/15/plain-copy-a90012", f"{SITE}/2025/03/16/cut-copy-a90013"
     for name, url, gz in (("plain.warc", plain, False), ("cut.warc.gz", cut, True)):
         with open(incoming / name, "wb") as out:
-            writer = WARCWriter(out, gzip=gz)
             body = (FIXTURES / "pages" / "a90011.html").read_bytes()
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
-            writer.write_record(
-                writer.create_warc_record(
-                    url,
-                    "response",
-                    payload=BytesIO(body),
-                    length=len(body),
-                    http_headers=http,
-                    warc_headers_dict={"WARC-Date": "2025-03-16T08:00:00Z"},
-                )
-            )
+            write_response(WARCWriter(out, gzip=gz), url, body, "2025-03-16T08:00:00Z")
     (incoming / "cut.warc.gz").write_bytes((incoming / "cut.warc.gz").read_bytes()[:-12])
     shutil.copy(BROKEN / "example.arc", incoming)
     shutil.copy(BROKEN / "example-trunc.warc", incoming)
@@ -197,19 +177,8 @@ def test_an_imported_capture_older_than_the_archives_own_becomes_its_first_revis
     def captures(path: Path, *dated: tuple[str, str]) -> None:
         with open(path, "wb") as out:
             writer = WARCWriter(out, gzip=True)
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
             for when, body in dated:
-                data = body.encode("utf-8")
-                writer.write_record(
-                    writer.create_warc_record(
-                        A87242,
-                        "response",
-                        payload=BytesIO(data),
-                        length=len(data),
-                        http_headers=http,
-                        warc_headers_dict={"WARC-Date": when},
-                    )
-                )
+                write_response(writer, A87242, body.encode("utf-8"), when)
 
     archive = tmp_path / "archive"
     (tmp_path / "edited").mkdir()
@@ -302,18 +271,13 @@ def cc_news_warc(path: Path) -> None:
                     "WARC-Warcinfo-ID": info.rec_headers.get_header("WARC-Record-ID"),
                 },
             )
-            http = StatusAndHeaders(
-                "200 OK",
-                [
-                    ("Content-Type", "text/html; charset=UTF-8"),
-                    ("X-Crawler-Content-Encoding", "gzip"),
-                    ("X-Crawler-Transfer-Encoding", "chunked"),
-                    ("Content-Length", str(len(body))),
-                ],
-                protocol="HTTP/1.1",
-            )
+            http = [
+                *HTML,
+                ("X-Crawler-Content-Encoding", "gzip"),
+                ("X-Crawler-Transfer-Encoding", "chunked"),
+                ("Content-Length", str(len(body))),
+            ]
             headers = {
-                "WARC-Date": when,
                 "WARC-Warcinfo-ID": info.rec_headers.get_header("WARC-Record-ID"),
                 "WARC-Concurrent-To": request.rec_headers.get_header("WARC-Record-ID"),
                 "WARC-IP-Address": "104.18.2.3",
@@ -322,16 +286,7 @@ def cc_news_warc(path: Path) -> None:
             if cut:
                 headers["WARC-Truncated"] = "length"
             writer.write_record(request)
-            writer.write_record(
-                writer.create_warc_record(
-                    url,
-                    "response",
-                    payload=BytesIO(body),
-                    length=len(body),
-                    http_headers=http,
-                    warc_headers_dict=headers,
-                )
-            )
+            write_response(writer, url, body, when, http, headers)
 
 
 def test_common_crawl_news_and_other_crawlers_files(tmp_path):

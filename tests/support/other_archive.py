@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from io import BytesIO
 from pathlib import Path
 
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tests.support.moscowtimes_site import FIXTURES, static_assets
 from tests.support.pywb_server import Wayback, wb_manager
+from tests.support.warcs import write_response
 
 SITE = "https://www.themoscowtimes.com"
 STATIC = "https://static.themoscowtimes.com"
@@ -46,16 +45,7 @@ BANNER = (
 
 
 def _response(writer: WARCWriter, when: str, url: str, body: bytes, kind: str = "text/html; charset=UTF-8") -> None:
-    http = StatusAndHeaders("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
-    record = writer.create_warc_record(
-        url,
-        "response",
-        payload=BytesIO(body),
-        length=len(body),
-        http_headers=http,
-        warc_headers_dict={"WARC-Date": when},
-    )
-    writer.write_record(record)
+    write_response(writer, url, body, when, [("Content-Type", kind), ("Content-Length", str(len(body)))])
 
 
 def write_warcs(folder: Path) -> list[Path]:

@@ -33,3 +33,29 @@ def warcio_check(path: Path) -> subprocess.CompletedProcess:
 def cdxj_index(path: Path) -> list[str]:
     proc = subprocess.run([BIN / "cdxj-indexer", str(path)], capture_output=True, text=True, check=True)
     return [line for line in proc.stdout.splitlines() if line.strip()]
+
+
+HTML = [("Content-Type", "text/html; charset=UTF-8")]
+
+
+def write_response(
+    writer, url: str, body: bytes, when: str, http_headers: list | None = None, warc_headers: dict | None = None
+):
+    """Write one ``response`` record of ``body`` for ``url``, captured at ``when``, as another
+    crawler would (HTTP headers ``http_headers``, an HTML page's by default; WARC headers besides
+    its date ``warc_headers``); returns the record."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+
+    http = StatusAndHeaders("200 OK", http_headers if http_headers is not None else HTML, protocol="HTTP/1.1")
+    record = writer.create_warc_record(
+        url,
+        "response",
+        payload=BytesIO(body),
+        length=len(body),
+        http_headers=http,
+        warc_headers_dict={"WARC-Date": when, **(warc_headers or {})},
+    )
+    writer.write_record(record)
+    return record
