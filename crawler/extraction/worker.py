@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 
 from crawler.extraction.article import ExtractionResult, extract_article
 from crawler.extraction.json_api import extract_blocks_article
@@ -38,3 +39,9 @@ def run_api_answer(body: bytes, url: str, api_path: str, language: str | None) -
     if fields is None:
         return ExtractionResult(skipped="no article in the API answer")
     return ExtractionResult(fields=fields)
+
+
+def pause(seconds: float) -> ExtractionResult:
+    """A page that takes ``seconds`` and gives nothing: how the pool's limits are tested."""
+    time.sleep(seconds)
+    return ExtractionResult(skipped=f"paused {seconds:g} s")

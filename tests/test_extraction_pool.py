@@ -1,0 +1,40 @@
+"""The extraction pool's clock: a page's time limit counts from when a worker takes it, not from
+when it was handed to the pool (each worker has a second page waiting behind the one it runs)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from crawler.extraction.pool import ExtractionPool, ExtractionTimeout, Limits
+
+pytestmark = pytest.mark.slow  # starts a fork server and its worker
+
+
+def test_a_page_waiting_behind_another_is_timed_from_when_its_worker_takes_it():
+    pool = ExtractionPool(processes=True, workers=1)
+    limits = Limits(timeout=2.0)
+
+    async def two_pages() -> list:
+        # One worker, two pages of 1.2 s each handed over at once: the second waits for the first
+        # and ends 2.4 s after it was handed over, over the limit were that the page's clock.
+        pages = [pool.run(limits, None, "pause", (1.2,), {}) for _ in range(2)]
+        return await asyncio.gather(*pages, return_exceptions=True)
+
+    async def long_page():
+        return await pool.run(limits, None, "pause", (30.0,), {})
+
+    try:
+        asyncio.run(pool.run(limits, None, "pause", (0.0,), {}))  # the worker started first
+        started = time.monotonic()
+        first, second = asyncio.run(two_pages())
+        assert [getattr(first, "skipped", first), getattr(second, "skipped", second)] == ["paused 1.2 s"] * 2
+        assert time.monotonic() - started < 3.5  # one after the other, not one after a retry
+        started = time.monotonic()
+        with pytest.raises(ExtractionTimeout):  # and a page that runs over is still cut, at its limit
+            asyncio.run(long_page())
+        assert time.monotonic() - started < 5
+    finally:
+        pool.shutdown(wait=False)
