@@ -74,10 +74,20 @@ def texts(archive: Path) -> dict[str, list[Path]]:
     return found
 
 
-def history_texts(url: str, archive: Path) -> dict[int, str]:
-    run = scrapy("history", url, "--no-diff", archive=archive)
+def history_texts(urls: list[str], archive: Path) -> dict[str, dict[int, str]]:
+    """Each URL's revisions and where ``scrapy history`` finds their texts (one call for all)."""
+    run = scrapy("history", *urls, "--no-diff", archive=archive)
     assert run.returncode == 0, run.log
-    return {int(n): where for n, where in re.findall(r"text of revision (\d+): (.+)", run.log)}
+    found: dict[str, dict[int, str]] = {}
+    url = None
+    for line in run.log.splitlines():
+        if line in urls:
+            url = line
+            found[url] = {}
+        elif url is not None and (revision := re.fullmatch(r"text of revision (\d+): (.+)", line)):
+            found[url][int(revision.group(1))] = revision.group(2)
+    assert list(found) == urls, run.log
+    return found
 
 
 def test_every_url_has_its_own_text_file_and_history_finds_each(names_site, tmp_path):
@@ -117,8 +127,9 @@ def test_every_url_has_its_own_text_file_and_history_finds_each(names_site, tmp_
     assert files[site.urls[3]] == [news / "café.md"]
     assert "is http" in first.log and "'text/name_taken': 1" in first.log
 
+    every = history_texts(site.urls, tmp_path)
     for url in site.urls:
-        found = history_texts(url, tmp_path)
+        found = every[url]
         assert set(found) == ({1, 2} if url in site.urls[:2] else {1}), (url, found)
         assert all(Path(where) in files[url] for where in found.values()), (url, found)
 
@@ -137,8 +148,9 @@ def test_an_archive_with_the_old_names_is_still_read(names_site, tmp_path):
         legacy = root / legacy_relative_path(item["url"])
         legacy.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, legacy)
+    every = history_texts(site.urls, tmp_path)
     for url in site.urls:
-        where = history_texts(url, tmp_path)[1]
+        where = every[url][1]
         legacy = root / legacy_relative_path(url)
         if front_matter_url(legacy) == url:
             assert where == str(legacy)

@@ -1,5 +1,6 @@
-"""``scrapy history URL``: every capture of an article, the text file of each revision, and the
-diffs between its text revisions.
+"""``scrapy history URL [URL ...]``: every capture of an article, the text file of each revision,
+and the diffs between its text revisions; of each URL given, one after the other (the archive's
+state, or its WARC files, read once for all).
 
 A revision's text file is looked for under every name it may have (``text_name_candidates``:
 the names of now, with and without the host, and the one archives written before them used),
@@ -28,7 +29,7 @@ from crawler.warc.index import ReplayIndex
 
 class Command(ArchiveToolCommand):
     def syntax(self) -> str:
-        return "[--warc PATH] URL"
+        return "[--warc PATH] URL [URL ...]"
 
     def short_desc(self) -> str:
         return "List the captures of an article and show the diffs between its revisions"
@@ -39,11 +40,10 @@ class Command(ArchiveToolCommand):
         parser.add_argument("--warc", help="read the captures from these WARC files (a file or directory)")
 
     def run(self, args, opts) -> None:
-        if len(args) != 1:
-            raise UsageError("history takes exactly one URL")
-        url = args[0]
+        if not args:
+            raise UsageError("history takes one URL or more")
         if opts.warc:
-            self.exitcode = self.from_warcs(url, opts.warc, opts.no_diff)
+            self.exitcode = self.from_warcs(args, opts.warc, opts.no_diff)
             return
         path = Path(self.settings.get("ARCHIVE_DIR")) / ArchiveState.FILENAME
         state_url = self.settings.get("STATE_URL", "")
@@ -62,13 +62,20 @@ class Command(ArchiveToolCommand):
             self.exitcode = 1
             return
         try:
-            captures, revisions = state.captures(url), state.revisions(url)
+            found = [(url, state.captures(url), state.revisions(url)) for url in args]
         finally:
             state.close()
-        if not captures:
-            print(f"history: {url} was never captured (archive {state.path})", file=sys.stderr)
-            self.exitcode = 1
-            return
+        for number, (url, captures, revisions) in enumerate(found):
+            if number:
+                print("\n")
+            if not captures:
+                print(f"history: {url} was never captured (archive {state.path})", file=sys.stderr)
+                self.exitcode = 1
+                continue
+            self.show(url, captures, revisions, opts.no_diff)
+
+    def show(self, url: str, captures, revisions: list[Revision], no_diff: bool) -> None:
+        """One URL's captures, its revisions' text files and (unless ``no_diff``) their diffs."""
         by_record = {r.record_id: r.revision for r in revisions}
         print(f"{url}\n\n{len(captures)} captures, {len(revisions)} text revisions\n")
         print(f"{'fetched (UTC)':<29}{'status':>7}  {'record':<9}{'revision':>9}  WARC file @ offset")
@@ -81,20 +88,29 @@ class Command(ArchiveToolCommand):
             print()
         for r in revisions:
             print(f"text of revision {r.revision}: {self.text_file(url, r)}")
-        if opts.no_diff:
+        if no_diff:
             return
         for later in revisions[1:]:
             print(f"\n--- revision {later.revision} ({later.fetched_at}) ---")
             print(later.diff or "(no diff stored)", end="")
 
-    @staticmethod
-    def from_warcs(url: str, source: str, no_diff: bool) -> int:
-        """The captures of ``url`` as WARC files hold them, with their items' revisions and diffs."""
+    @classmethod
+    def from_warcs(cls, urls: list[str], source: str, no_diff: bool) -> int:
+        """The captures of each of ``urls`` as WARC files hold them, with their items' revisions and diffs."""
         try:
             index = ReplayIndex(source)
         except FileNotFoundError as exc:
             print(f"history: {exc}", file=sys.stderr)
             return 1
+        status = 0
+        for number, url in enumerate(urls):
+            if number:
+                print("\n")
+            status = max(status, cls.show_archived(index, url, source, no_diff))
+        return status
+
+    @staticmethod
+    def show_archived(index: ReplayIndex, url: str, source: str, no_diff: bool) -> int:
         captures = index.by_url.get(url) or index.by_canonical.get(canonicalize_url(url)) or []
         if not captures:
             print(f"history: {url} is not in {index.summary()}", file=sys.stderr)
