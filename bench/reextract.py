@@ -95,6 +95,17 @@ def at_scale(source: Path, count: int, repeat: int, work: Path) -> dict:
     return {"n": count, "timings": {k: {"best": min(v), "all": [round(x, 2) for x in v]} for k, v in timings.items()}}
 
 
+def verdict(what: str, fastest: float, ratios: list[float]) -> str:
+    """Met when every round met it: the lowest round's ratio counts, as the machine's speed moves
+    between rounds (fastest against fastest can pair a slow loop with a fast extract; over 2× on
+    two cores, it has)."""
+    lowest = min(ratios)
+    return (
+        f"{what}: **{'met' if lowest >= TARGET else 'not met'}** (round by round:"
+        f" {', '.join(f'{r:.2f}×' for r in ratios)}; the lowest counts; fastest against fastest {fastest:.2f}×)."
+    )
+
+
 def round_ratios(timings: dict) -> list[float]:
     """The direct path against the loop of its own round (the two ran minutes apart at most)."""
     return [loop / direct for loop, direct in zip(timings["trafilatura"]["all"], timings["direct"]["all"], strict=True)]
@@ -170,11 +181,13 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
             f"| {name} | {seconds:.1f} ({', '.join(str(x) for x in results['timings'][key]['all'])}) | {n / seconds:.1f}"
             f" | {t['trafilatura'] / seconds:.2f}× |"
         )
-    ratios = round_ratios(results["timings"])
     lines += [
         "",
-        f"Target: the direct path ≥ {TARGET}× the trafilatura loop on 2 cores: **{'met' if direct >= TARGET else 'not met'}**"
-        f" ({direct:.2f}× fastest against fastest; round by round: {', '.join(f'{r:.2f}×' for r in ratios)}).",
+        verdict(
+            f"Target: the direct path ≥ {TARGET}× the trafilatura loop on 2 cores",
+            direct,
+            round_ratios(results["timings"]),
+        ),
         f"Spark `{results['master']}` against the direct path: {t['direct'] / t['spark']:.2f}× (its overhead: the JVM's"
         f" start, a Python worker per task, extraction on the task's one thread; {t['spark'] - t['direct']:+.1f} s here).",
         f"Items: direct {results['items']['direct']:,}, spider {results['items']['spider']:,}, spark"
@@ -201,8 +214,7 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
                 for k in ("trafilatura", "direct")
             ],
             "",
-            f"Target at {scale['n']:,} pages: **{'met' if ratio >= TARGET else 'not met'}** ({ratio:.2f}× fastest against"
-            f" fastest; round by round: {', '.join(f'{r:.2f}×' for r in ratios)}).",
+            verdict(f"Target at {scale['n']:,} pages", ratio, ratios),
         ]
     if rss:
         sizes = sorted(rss)
@@ -261,18 +273,21 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.reextract " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(results, rss, command)
     if earlier is not None:
+        origin = earlier.get("rss_from") or earlier
         text = text.replace(
             "## Peak memory of the direct path\n",
-            f"## Peak memory of the direct path\n\nFrom the run of {earlier['date']} (code {earlier['code']}), taken"
+            f"## Peak memory of the direct path\n\nFrom the run of {origin['date']} (code {origin['code']}), taken"
             " with --rss-from: memory does not move with the machine's load as times do.\n",
         )
     args.output.write_text(text, encoding="utf-8")
-    if earlier is None:
-        from bench.common import revision
+    from bench.common import revision
 
-        record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "code": revision(), "results": results}
-        record["rss"] = {str(k): v for k, v in rss.items()}
-        args.output.with_suffix(".json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    # The times of this run, and the memory it measured or took (then with where it took it from).
+    record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "code": revision(), "results": results}
+    record["rss"] = {str(k): v for k, v in rss.items()}
+    if earlier is not None:
+        record["rss_from"] = {"date": earlier.get("rss_from", {}).get("date", earlier["date"]), "code": earlier["code"]}
+    args.output.with_suffix(".json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     print(text)
     print(f"bench.reextract: {time.monotonic() - started:.0f} s; wrote {args.output}", file=sys.stderr)
     return 0

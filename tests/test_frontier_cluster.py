@@ -1,5 +1,5 @@
 """Several workers, one archive: real Redis (Debian's redis-server) and a real S3 server
-(SeaweedFS) on loopback, 2–3 ``scrapy crawl`` processes against one 500-page Moscow Times site.
+(SeaweedFS) on loopback, 2–3 ``scrapy crawl`` processes against one Moscow Times site of up to 300 pages.
 
 Every page captured exactly once across every worker's WARC files, every WARC valid and
 uploaded with matching digests, the site never answering two requests at once, robots.txt and
@@ -83,7 +83,7 @@ def test_three_workers_share_the_frontier_the_state_the_site_and_the_bucket(redi
     client.create_bucket(Bucket="cluster")
     archives = [tmp_path / f"machine-{n}" for n in range(3)]
     shared = ["-s", "ARCHIVE_STORE=s3://cluster/archive", *s3_settings, "-s", f"STATE_URL={state_url}"]
-    with ClusterSite(500) as site:
+    with ClusterSite(250) as site:
         procs = [
             start(worker(site, redis_url, f"w{n}", archive, *shared), tmp_path / f"w{n}.log")
             for n, archive in enumerate(archives)
@@ -125,7 +125,7 @@ def test_three_workers_share_the_frontier_the_state_the_site_and_the_bucket(redi
     assert integrity.state_refers_to(ArchiveState(archives[0], state_url), every_record) == []
     state = ArchiveState(archives[0], state_url)
     try:  # one state for every machine: each worker's captures in it, numbered once
-        assert state.known_urls("moscowtimes") == 500
+        assert state.known_urls("moscowtimes") == 250
         workers = {c.warc_file.split("-")[1] for p in articles for c in state.captures(site.base + p)}
         assert workers == {"w0", "w1", "w2"}
     finally:
