@@ -38,3 +38,21 @@ def test_a_page_waiting_behind_another_is_timed_from_when_its_worker_takes_it():
         assert time.monotonic() - started < 5
     finally:
         pool.shutdown(wait=False)
+
+
+def test_a_page_the_pool_lost_before_a_worker_took_it_is_handed_to_the_new_workers():
+    pool = ExtractionPool(processes=True, workers=1)
+    limits = Limits(timeout=1.0)
+
+    async def long_then_short() -> list:
+        # The long page is cut at 1 s and its pool killed, with the short one still waiting in it.
+        pages = [pool.run(limits, None, "pause", (seconds,), {}) for seconds in (30.0, 0.1)]
+        return await asyncio.gather(*pages, return_exceptions=True)
+
+    try:
+        asyncio.run(pool.run(limits, None, "pause", (0.0,), {}))
+        long, short = asyncio.run(long_then_short())
+        assert isinstance(long, ExtractionTimeout)
+        assert getattr(short, "skipped", short) == "paused 0.1 s"  # not WorkerLost: it never ran
+    finally:
+        pool.shutdown(wait=False)

@@ -289,6 +289,11 @@ def test_history_after_the_demo_says_what_to_run_and_reads_the_warc(tmp_path):
     assert run.returncode == 0, run.log
     assert "1 captures" in run.log and "moscowtimes-sample.warc.gz @ " in run.log
     assert " response         1  " in run.log  # its revision, from the item beside it
+    # Several URLs, one of them not in the file: the others still shown, the missing one named, exit 1.
+    missing = "https://www.themoscowtimes.com/2021/11/24/not-archived-a1"
+    run = scrapy("history", "--warc", "samples/moscowtimes-sample.warc.gz", missing, url, url, archive=tmp_path)
+    assert run.returncode == 1 and f"history: {missing} is not in" in run.log
+    assert run.log.count("1 captures") == 2 and "Traceback" not in run.log
 
 
 def test_an_unknown_spider_is_one_line_and_exit_2(tmp_path):

@@ -37,7 +37,7 @@ from scrapy.http import Response
 from scrapy.pipelines import ItemPipelineManager
 from scrapy.statscollectors import MemoryStatsCollector
 
-from crawler.extraction.pool import worker_count
+from crawler.extraction.pool import QUEUED_PER_WORKER, worker_count
 from crawler.refs import ARCHIVED_ITEM_KEY, OUTCOME_KEY, REPLAY_CAPTURE_KEY
 from crawler.schemes import why_not_fetchable
 from crawler.state.middleware import ArticleStateMiddleware, revision_from_archive
@@ -52,8 +52,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Captures read ahead of the workers, per worker: enough that a worker never waits for a read.
-READ_AHEAD = 2
+#: Captures read ahead of the workers, per worker: the pool holds two per worker (the one it runs,
+#: the one it takes next); one more is read and decoded meanwhile.
+READ_AHEAD = QUEUED_PER_WORKER + 1
 _REFRESH = re.compile(rb"refresh", re.IGNORECASE)
 
 

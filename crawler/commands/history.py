@@ -24,7 +24,7 @@ from crawler.output.text_files import front_matter_url
 from crawler.state.backend import StateUnavailable
 from crawler.state.database import ArchiveState, Revision
 from crawler.tool_command import ArchiveToolCommand
-from crawler.warc.index import ReplayIndex
+from crawler.warc.index import IndexedCapture, ReplayIndex
 
 
 class Command(ArchiveToolCommand):
@@ -50,7 +50,7 @@ class Command(ArchiveToolCommand):
         if not state_url and not path.exists():
             print(
                 f"history: no archive state at {path} (a replay, like the README's demo, keeps none);"
-                " read the captures from WARC files instead: scrapy history --warc <file or directory> URL",
+                " read the captures from WARC files instead: scrapy history --warc <file or directory> URL [URL ...]",
                 file=sys.stderr,
             )
             self.exitcode = 1
@@ -65,14 +65,17 @@ class Command(ArchiveToolCommand):
             found = [(url, state.captures(url), state.revisions(url)) for url in args]
         finally:
             state.close()
-        for number, (url, captures, revisions) in enumerate(found):
-            if number:
-                print("\n")
+        shown = 0
+        for url, captures, revisions in found:
             if not captures:
-                print(f"history: {url} was never captured (archive {state.path})", file=sys.stderr)
+                print(f"history: {url} was never captured (archive {state.path})", file=sys.stderr, flush=True)
                 self.exitcode = 1
                 continue
+            if shown:
+                print("\n")
             self.show(url, captures, revisions, opts.no_diff)
+            shown += 1
+            sys.stdout.flush()
 
     def show(self, url: str, captures, revisions: list[Revision], no_diff: bool) -> None:
         """One URL's captures, its revisions' text files and (unless ``no_diff``) their diffs."""
@@ -102,19 +105,23 @@ class Command(ArchiveToolCommand):
         except FileNotFoundError as exc:
             print(f"history: {exc}", file=sys.stderr)
             return 1
-        status = 0
-        for number, url in enumerate(urls):
-            if number:
+        status = shown = 0
+        for url in urls:
+            captures = index.by_url.get(url) or index.by_canonical.get(canonicalize_url(url)) or []
+            if not captures:
+                print(f"history: {url} is not in {index.summary()}", file=sys.stderr, flush=True)
+                status = 1
+                continue
+            if shown:
                 print("\n")
-            status = max(status, cls.show_archived(index, url, source, no_diff))
+            cls.show_archived(index, url, captures, source, no_diff)
+            shown += 1
+            sys.stdout.flush()
         return status
 
     @staticmethod
-    def show_archived(index: ReplayIndex, url: str, source: str, no_diff: bool) -> int:
-        captures = index.by_url.get(url) or index.by_canonical.get(canonicalize_url(url)) or []
-        if not captures:
-            print(f"history: {url} is not in {index.summary()}", file=sys.stderr)
-            return 1
+    def show_archived(index: ReplayIndex, url: str, captures: list[IndexedCapture], source: str, no_diff: bool) -> None:
+        """One URL's captures as the WARC files hold them, with their items' revisions and diffs."""
         items = [(capture, index.archived_item(capture)) for capture in captures]
         print(f"{url}\n\n{len(captures)} captures in {source}\n")
         print(f"{'fetched (UTC)':<29}{'status':>7}  {'record':<9}{'revision':>9}  WARC file @ offset")
@@ -127,7 +134,6 @@ class Command(ArchiveToolCommand):
                 if item and item.get("diff"):
                     print(f"\n--- revision {item.get('revision')} ({item.get('fetched_at')}) ---")
                     print(item["diff"], end="")
-        return 0
 
     def text_file(self, url: str, revision: Revision) -> str:
         root = Path(self.settings.get("ARCHIVE_DIR")) / "text" / revision.spider

@@ -16,7 +16,9 @@ for their caller to retry. Each page runs under limits (``Limits``):
   time into memory it shares with the crawler process), so it measures extraction, not time in
   a queue behind a long page. Each worker has a second page waiting (``QUEUED_PER_WORKER``): a
   worker that finishes one starts the next at once, instead of idling while its result and a
-  new page pass through the crawler process (measured: ~16% of each worker's time on two cores).
+  new page pass through the crawler process (measured: ~18% of each worker's time on two cores).
+  A page the pool loses before any worker took it (the pool killed for another page) is handed
+  to the new workers, not counted as tried.
 - memory: each worker may grow its address space by ``max_memory`` MB over what it had when it
   started (``RLIMIT_AS``, set in the worker; the kernel refuses the allocation that would pass it,
   so the page that needs it fails with ``ExtractionOverMemory`` and the worker lives on, before
@@ -42,6 +44,7 @@ import signal
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -58,8 +61,10 @@ logger = logging.getLogger(__name__)
 STOP_POLL = 0.5
 #: Pages in a process pool at a time, per worker: the one running and the one it takes next.
 QUEUED_PER_WORKER = 2
-#: The pages whose start a worker notes in the shared clock (beyond: timed from submission).
+#: The pages whose start a worker notes in the shared clock, at least (beyond: timed from submission).
 CLOCK_SLOTS = 256
+#: How often a page the pool lost before any worker took it is handed over again.
+UNSTARTED_RESUBMITS = 3
 
 
 class WorkerLost(Exception):
@@ -109,7 +114,11 @@ class ExtractionPool(Executor):
         #: When each page in the pool was started by its worker (``time.monotonic()``, 0: not yet),
         #: by clock slot; shared with the workers (a process pool's).
         self._clock: Any = None
-        self._free_clock_slots: list[int] = []
+        self._free_clock_slots: deque[int] = deque()
+        if processes:
+            size = max(CLOCK_SLOTS, workers * QUEUED_PER_WORKER)
+            self._clock = multiprocessing.get_context("forkserver").RawArray("d", size)
+            self._free_clock_slots.extend(range(size))
 
     # -- the executor of the moment ------------------------------------------------------------
 
@@ -129,9 +138,6 @@ class ExtractionPool(Executor):
         if self.processes:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extraction.worker"])
-            if self._clock is None:
-                self._clock = context.RawArray("d", CLOCK_SLOTS)
-                self._free_clock_slots = list(range(CLOCK_SLOTS))
             return ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,
@@ -240,46 +246,29 @@ class ExtractionPool(Executor):
         slots = self._slots_here()
         await slots.acquire()
         task: Future[Any] | None = None
-        # A process pool's page notes in the shared clock when its worker starts it.
-        slot = self._free_clock_slots.pop() if self.processes and self._free_clock_slots else None
+        # A process pool's page notes in the shared clock when its worker starts it. Slots go
+        # round (first freed, last taken again): a worker's late write, from a pool breaking
+        # under it, cannot land on a slot that is in use again.
+        slot = self._free_clock_slots.popleft() if self.processes and self._free_clock_slots else None
+        memory = limits.max_memory if self.processes else 0
+        lost = ""
         try:
-            memory = limits.max_memory if self.processes else 0
-            if slot is not None:
-                self._clock[slot] = 0.0
-            executor, task = self._submit_counted(partial(_call_in_worker, function, memory, args, kwargs, slot))
-            waiting = asyncio.wrap_future(task)
-            submitted = loop.time()  # the event loop's clock is time.monotonic(), as the workers'
-            try:
-                while True:
-                    step = STOP_POLL if stopping is not None else None
-                    deadline = None
-                    if limits.timeout > 0:
-                        started = self._started(slot, submitted)
-                        # Until its worker takes it, the page is looked at again every so often.
-                        deadline = started + limits.timeout if started is not None else None
-                        left = deadline - loop.time() if deadline is not None else min(limits.timeout, STOP_POLL)
-                        step = left if step is None else min(step, left)
-                    if step is None or step > 0:
-                        done, _ = await asyncio.wait({waiting}, timeout=step)
-                        if done:
-                            break
-                    if stopping is not None and stopping():
-                        self._give_up(executor, task, waiting, "the crawl is stopping")
-                        raise ExtractionAbandoned("the crawl is stopping")
-                    if deadline is not None and loop.time() >= deadline:
-                        self._give_up(executor, task, waiting, f"a page ran over {limits.timeout:g} s")
-                        stopped = (
-                            "its worker killed" if self.processes else "its thread runs on (threads cannot be stopped)"
-                        )
-                        raise ExtractionTimeout(f"over the extraction time limit ({limits.timeout:g} s), {stopped}")
-            except asyncio.CancelledError:
-                self._give_up(executor, task, waiting, "a page's extraction was cancelled")
-                raise
-            try:
-                result: ExtractionResult = waiting.result()
-                return result
-            except BrokenProcessPool as exc:
-                raise WorkerLost(self.why_broken(executor)) from exc
+            # A page the pool lost before any worker took it (a pool killed for another page, or
+            # broken by another page's worker) goes to the new workers: it has not been tried.
+            for _ in range(UNSTARTED_RESUBMITS + 1):
+                task = None
+                if slot is not None:
+                    self._clock[slot] = 0.0
+                executor, task = self._submit_counted(partial(_call_in_worker, function, memory, args, kwargs, slot))
+                submitted = time.monotonic()  # the workers' clock too (system-wide on Linux)
+                try:
+                    return await self._wait(executor, task, limits, stopping, slot, submitted)
+                except BrokenProcessPool as exc:
+                    if self._started(slot, submitted) is not None:
+                        raise WorkerLost(self.why_broken(executor)) from exc
+                    lost = self.why_broken(executor)
+                    logger.debug("Extraction pool lost a page before a worker took it (%s): handed over again", lost)
+            raise WorkerLost(f"{lost}; the page was lost before any worker took it, {UNSTARTED_RESUBMITS + 1} times")
         finally:
             if slot is not None:
                 self._free_clock_slots.append(slot)
@@ -288,9 +277,50 @@ class ExtractionPool(Executor):
             else:  # a thread cannot be stopped: its slot stays taken until it ends
                 task.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
 
+    async def _wait(
+        self,
+        executor: Executor,
+        task: Future[Any],
+        limits: Limits,
+        stopping: Callable[[], bool] | None,
+        slot: int | None,
+        submitted: float,
+    ) -> ExtractionResult:
+        """The page's result, under its limits (``BrokenProcessPool``: the pool lost it)."""
+        waiting = asyncio.wrap_future(task)
+        try:
+            while True:
+                step = STOP_POLL if stopping is not None else None
+                deadline = None
+                if limits.timeout > 0:
+                    started = self._started(slot, submitted)
+                    # Until its worker takes it, the page is looked at again every so often.
+                    deadline = started + limits.timeout if started is not None else None
+                    left = deadline - time.monotonic() if deadline is not None else min(limits.timeout, STOP_POLL)
+                    step = left if step is None else min(step, left)
+                if step is None or step > 0:
+                    done, _ = await asyncio.wait({waiting}, timeout=step)
+                    if done:
+                        break
+                if stopping is not None and stopping():
+                    self._give_up(executor, task, waiting, "the crawl is stopping")
+                    raise ExtractionAbandoned("the crawl is stopping")
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._give_up(executor, task, waiting, f"a page ran over {limits.timeout:g} s")
+                    stopped = (
+                        "its worker killed" if self.processes else "its thread runs on (threads cannot be stopped)"
+                    )
+                    raise ExtractionTimeout(f"over the extraction time limit ({limits.timeout:g} s), {stopped}")
+        except asyncio.CancelledError:
+            self._give_up(executor, task, waiting, "a page's extraction was cancelled")
+            raise
+        result: ExtractionResult = waiting.result()
+        return result
+
     def _give_up(self, executor: Executor, task: Future[Any], waiting: asyncio.Future[Any], why: str) -> None:
+        """Stop waiting for the page: taken back if no worker has it yet, else its workers killed."""
         waiting.cancel()
-        if not task.done():
+        if not task.done() and not task.cancel():
             self.kill(executor, why)
 
 

@@ -42,6 +42,7 @@ def run_api_answer(body: bytes, url: str, api_path: str, language: str | None) -
 
 
 def pause(seconds: float) -> ExtractionResult:
-    """A page that takes ``seconds`` and gives nothing: how the pool's limits are tested."""
+    """A page that takes ``seconds`` and gives nothing: for the pool's tests only (its clock and
+    limits need a page of known length; the crawler never names it)."""
     time.sleep(seconds)
     return ExtractionResult(skipped=f"paused {seconds:g} s")
