@@ -14,7 +14,9 @@ the item the crawl wrote beside it."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from scrapy.exceptions import UsageError
 from w3lib.url import canonicalize_url
@@ -62,20 +64,15 @@ class Command(ArchiveToolCommand):
             self.exitcode = 1
             return
         try:
-            found = [(url, state.captures(url), state.revisions(url)) for url in args]
+            read = {url: (state.captures(url), state.revisions(url)) for url in args}
         finally:
             state.close()
-        shown = 0
-        for url, captures, revisions in found:
-            if not captures:
-                print(f"history: {url} was never captured (archive {state.path})", file=sys.stderr, flush=True)
-                self.exitcode = 1
-                continue
-            if shown:
-                print("\n")
-            self.show(url, captures, revisions, opts.no_diff)
-            shown += 1
-            sys.stdout.flush()
+        self.exitcode = each_url(
+            args,
+            lambda url: read[url] if read[url][0] else None,  # never captured: None
+            lambda url, found: self.show(url, found[0], found[1], opts.no_diff),
+            lambda url: f"{url} was never captured (archive {state.path})",
+        )
 
     def show(self, url: str, captures, revisions: list[Revision], no_diff: bool) -> None:
         """One URL's captures, its revisions' text files and (unless ``no_diff``) their diffs."""
@@ -105,19 +102,12 @@ class Command(ArchiveToolCommand):
         except FileNotFoundError as exc:
             print(f"history: {exc}", file=sys.stderr)
             return 1
-        status = shown = 0
-        for url in urls:
-            captures = index.by_url.get(url) or index.by_canonical.get(canonicalize_url(url)) or []
-            if not captures:
-                print(f"history: {url} is not in {index.summary()}", file=sys.stderr, flush=True)
-                status = 1
-                continue
-            if shown:
-                print("\n")
-            cls.show_archived(index, url, captures, source, no_diff)
-            shown += 1
-            sys.stdout.flush()
-        return status
+        return each_url(
+            urls,
+            lambda url: index.by_url.get(url) or index.by_canonical.get(canonicalize_url(url)),
+            lambda url, captures: cls.show_archived(index, url, captures, source, no_diff),
+            lambda url: f"{url} is not in {index.summary()}",
+        )
 
     @staticmethod
     def show_archived(index: ReplayIndex, url: str, captures: list[IndexedCapture], source: str, no_diff: bool) -> None:
@@ -146,3 +136,26 @@ class Command(ArchiveToolCommand):
             if owner is not None:
                 others.append(f"{path} holds {owner or 'a file without front matter'}")
         return "missing" + (f" ({'; '.join(others)})" if others else "")
+
+
+def each_url(
+    urls: list[str],
+    find: Callable[[str], Any],
+    show: Callable[[str, Any], None],
+    missing: Callable[[str], str],
+) -> int:
+    """Show every URL ``find`` finds something of (a blank line between two), in order; name each
+    other one on standard error (as it comes: both streams flushed). 1 if any was missing, else 0."""
+    status = shown = 0
+    for url in urls:
+        found = find(url)
+        if not found:
+            print(f"history: {missing(url)}", file=sys.stderr, flush=True)
+            status = 1
+            continue
+        if shown:
+            print("\n")
+        show(url, found)
+        shown += 1
+        sys.stdout.flush()
+    return status
