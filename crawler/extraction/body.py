@@ -120,10 +120,10 @@ def _trafilatura_text(tree, url: str, targeted: bool, expected_words: int = 0) -
         return trafilatura.extract(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS) or ""
     # fast: no comparison with trafilatura's fallback extractors (readability, jusText), for the
     # strict reading and the readings after it (in trafilatura 2.3 it also leaves jusText out of
-    # the recall retry and keeps teaser-class blocks in the last-resort text recovery). Measured on the article-extraction benchmark: the
-    # strict reading's F1 (0.971) at about 60% of the cost; the later readings fast too, F1 0.9739
-    # either way (one page of 181 differs: 10 words more), the generic path 6% cheaper. The
-    # readings below cover what the strict one misses.
+    # the recall retry and keeps teaser-class blocks in the last-resort text recovery). Measured
+    # on the article-extraction benchmark: the strict reading's F1 (0.971) at about 60% of the
+    # cost; the later readings fast too, F1 0.9739 either way (one page of 181 differs: 10 words
+    # more), the generic path 6% cheaper. The readings below cover what the strict one misses.
     strict = trafilatura.extract(tree, url=url, favor_precision=True, fast=True, **_TRAFILATURA_OPTIONS) or ""
     strict_words = len(strict.split())
     if expected_words >= GENERIC_MIN_WORDS and strict_words < 0.8 * expected_words:

@@ -212,7 +212,7 @@ class ExtractionPool(Executor):
     def _started(self, slot: int | None, submitted: float) -> float | None:
         """When the page's worker started it (None: still waiting for its worker). Threads start
         a page when it is submitted (at most one per thread); so does a page without a slot."""
-        if slot is None or self._clock is None:
+        if slot is None:
             return submitted
         started: float = self._clock[slot]
         return started or None
@@ -249,7 +249,7 @@ class ExtractionPool(Executor):
         # A process pool's page notes in the shared clock when its worker starts it. Slots go
         # round (first freed, last taken again): a worker's late write, from a pool breaking
         # under it, cannot land on a slot that is in use again.
-        slot = self._free_clock_slots.popleft() if self.processes and self._free_clock_slots else None
+        slot = self._free_clock_slots.popleft() if self._free_clock_slots else None  # none on threads
         memory = limits.max_memory if self.processes else 0
         lost = ""
         try:
@@ -554,7 +554,7 @@ async def run_in_pool(executor: Executor, function: str, *args: Any, **kwargs: A
     if isinstance(executor, ExtractionPool):
         return await executor.run(NO_LIMITS, None, function, args, kwargs)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, partial(_call_in_worker, function, 0, args, kwargs, None))
+    return await loop.run_in_executor(executor, partial(_call_in_worker, function, 0, args, kwargs))
 
 
 def shutdown_executors() -> None:
