@@ -13,8 +13,8 @@ each of ``--repeat`` rounds, the same pages go through:
 
 Then the loop and the direct path alone over ``--scale`` pages, where the command's start-up
 weighs less. The fastest round of each counts (the machine is shared); each round's own ratio
-is reported too. The items of the three ``scrapy
-extract`` engines are compared: they must be identical. Then the direct path's peak memory (the
+is reported too. The items of the three ``scrapy extract`` engines are compared: they must be
+identical. Then the direct path's peak memory (the
 process tree's PSS: the command and its extraction workers) over WARCs of each size of ``--rss``.
 
 Writes ``docs/BENCHMARK-reextract.md``.
@@ -92,7 +92,12 @@ def at_scale(source: Path, count: int, repeat: int, work: Path) -> dict:
         timings["direct"].append(run(["extract", str(warc), "-o", str(out)])["wall"])
         out.unlink(missing_ok=True)
     warc.unlink()
-    return {"n": count, "timings": {k: {"best": min(v), "all": [round(x, 2) for x in v]} for k, v in timings.items()}}
+    return {"n": count, "timings": summarized(timings)}
+
+
+def summarized(timings: dict[str, list[float]]) -> dict[str, dict]:
+    """Each configuration's fastest run and all its runs."""
+    return {k: {"best": min(v), "all": [round(x, 2) for x in v]} for k, v in timings.items()}
 
 
 def verdict(what: str, fastest: float, ratios: list[float]) -> str:
@@ -132,7 +137,7 @@ def measure(source: Path, count: int, repeat: int, master: str, work: Path) -> d
         "n": count,
         "repeat": repeat,
         "master": master,
-        "timings": {k: {"best": min(v), "all": [round(x, 2) for x in v]} for k, v in timings.items()},
+        "timings": summarized(timings),
         "items": {k: len(v) for k, v in items.items()},
         "identical": items["direct"] == items["spider"] == items["spark"],
     }
@@ -155,6 +160,18 @@ def memory(source: Path, sizes: list[int], work: Path) -> dict[int, dict]:
     return found
 
 
+def timings_table(timings: dict[str, dict], n: int, names: dict[str, str]) -> list[str]:
+    """The configurations timed (in ``names``' order): fastest and all runs, pages/s, ratio to the loop."""
+    loop = timings["trafilatura"]["best"]
+    lines = ["| configuration | seconds | pages/s | vs the trafilatura loop |", "|---|---|---|---|"]
+    for key, name in names.items():
+        if key in timings:
+            seconds = timings[key]["best"]
+            runs = ", ".join(str(x) for x in timings[key]["all"])
+            lines.append(f"| {name} | {seconds:.1f} ({runs}) | {n / seconds:.1f} | {loop / seconds:.2f}× |")
+    return lines
+
+
 def report(results: dict, rss: dict[int, dict], command: str) -> str:
     n = results["n"]
     t = {k: v["best"] for k, v in results["timings"].items()}
@@ -166,8 +183,6 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
         " runs' times in brackets). `scrapy extract` times are wall-clock, start-up included; the trafilatura loop"
         " is the extraction alone, over pages already decoded in memory.",
         "",
-        "| configuration | seconds | pages/s | vs the trafilatura loop |",
-        "|---|---|---|---|",
     ]
     names = {
         "trafilatura": "plain `trafilatura.extract` loop, one process",
@@ -175,12 +190,7 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
         "spider": "`scrapy extract --engine spider` (replay crawl)",
         "spark": f"`scrapy extract --engine spark --master {results['master']}`",
     }
-    for key, name in names.items():
-        seconds = t[key]
-        lines.append(
-            f"| {name} | {seconds:.1f} ({', '.join(str(x) for x in results['timings'][key]['all'])}) | {n / seconds:.1f}"
-            f" | {t['trafilatura'] / seconds:.2f}× |"
-        )
+    lines += timings_table(results["timings"], n, names)
     lines += [
         "",
         verdict(
@@ -195,9 +205,7 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
     ]
     if "scale" in results:
         scale = results["scale"]
-        ts = {k: v["best"] for k, v in scale["timings"].items()}
-        ratio = ts["trafilatura"] / ts["direct"]
-        ratios = round_ratios(scale["timings"])
+        ratio = scale["timings"]["trafilatura"]["best"] / scale["timings"]["direct"]["best"]
         lines += [
             "",
             f"## At scale: {scale['n']:,} pages",
@@ -206,15 +214,9 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
             f" {scale['n']:,}: the command's start-up (Scrapy, the index of the file, the workers' fork"
             " server) weighs less.",
             "",
-            "| configuration | seconds | pages/s | vs the trafilatura loop |",
-            "|---|---|---|---|",
-            *[
-                f"| {names[k]} | {ts[k]:.1f} ({', '.join(str(x) for x in scale['timings'][k]['all'])})"
-                f" | {scale['n'] / ts[k]:.1f} | {ts['trafilatura'] / ts[k]:.2f}× |"
-                for k in ("trafilatura", "direct")
-            ],
+            *timings_table(scale["timings"], scale["n"], names),
             "",
-            verdict(f"Target at {scale['n']:,} pages", ratio, ratios),
+            verdict(f"Target at {scale['n']:,} pages", ratio, round_ratios(scale["timings"])),
         ]
     if rss:
         sizes = sorted(rss)
@@ -272,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
             rss = memory(args.source, [int(s) for s in args.rss.split(",") if s], work) if args.rss else {}
     command = "python -m bench.reextract " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(results, rss, command)
-    if earlier is not None:
-        origin = earlier.get("rss_from") or earlier
+    # Where the memory table came from: the earlier run, or the one that run took it from.
+    origin = (earlier.get("rss_from") or earlier) if earlier is not None else None
+    if origin is not None:
         text = text.replace(
             "## Peak memory of the direct path\n",
             f"## Peak memory of the direct path\n\nFrom the run of {origin['date']} (code {origin['code']}), taken"
@@ -285,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     # The times of this run, and the memory it measured or took (then with where it took it from).
     record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "code": revision(), "results": results}
     record["rss"] = {str(k): v for k, v in rss.items()}
-    if earlier is not None:
-        record["rss_from"] = {"date": earlier.get("rss_from", {}).get("date", earlier["date"]), "code": earlier["code"]}
+    if origin is not None:
+        record["rss_from"] = {"date": origin["date"], "code": origin["code"]}
     args.output.with_suffix(".json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     print(text)
     print(f"bench.reextract: {time.monotonic() - started:.0f} s; wrote {args.output}", file=sys.stderr)
