@@ -304,3 +304,14 @@ def test_no_cookie_or_credential_is_ever_sent_or_archived(hostile):
         if kind == "response" and headers.get_header("WARC-Target-URI") == base + "/sets-cookie"
     ]
     assert cookies == ["session=s3cr3t; Path=/"]
+
+
+def test_the_crawl_opens_no_port_that_runs_code(hostile):
+    """Scrapy's telnet console and its remote control (2.19, on by default: an HTTP server that
+    runs Python sent to it) would let anything on the machine drive a crawl of hostile sites."""
+    _base, _seen, _archive, run = hostile
+    assert run.returncode == 0, run.log[-3000:]
+    enabled = run.log.split("Enabled extensions:", 1)[1].split("]", 1)[0]
+    assert "CoreStats" in enabled  # the list was found
+    assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
+    assert "Remote control HTTP server listening" not in run.log and "Telnet console listening" not in run.log
