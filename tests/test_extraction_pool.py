@@ -4,11 +4,14 @@ when it was handed to the pool (each worker has a second page waiting behind the
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 
 import pytest
 
 from crawler.extraction.pool import ExtractionPool, ExtractionTimeout, Limits
+from tests.support.run import PROJECT
 
 pytestmark = pytest.mark.slow  # starts a fork server and its worker
 
@@ -56,3 +59,20 @@ def test_a_page_the_pool_lost_before_a_worker_took_it_is_handed_to_the_new_worke
         assert getattr(short, "skipped", short) == "paused 0.1 s"  # not WorkerLost: it never ran
     finally:
         pool.shutdown(wait=False)
+
+
+def test_the_crawler_process_never_loads_the_extraction_code_itself():
+    """Results come back pickled, and unpickling imports the module of their class: that module
+    must not pull in trafilatura and the rest, which only the workers need."""
+    code = """
+import asyncio, sys
+from crawler.extraction.pool import ExtractionPool, NO_LIMITS
+pool = ExtractionPool(processes=True, workers=1)
+page = "<html><body><article>" + "<p>" + "Words of the article. " * 40 + "</p>" * 3 + "</article></body></html>"
+result = asyncio.run(pool.run(NO_LIMITS, None, "run", (page,), {"url": "https://example.org/a"}))
+pool.shutdown(wait=False)
+print(result.fields.word_count, sorted(m for m in ("trafilatura", "extruct", "dateparser", "crawler.extraction.article") if m in sys.modules))
+"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["160", "[]"], run.stdout

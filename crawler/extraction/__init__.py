@@ -14,10 +14,14 @@ __all__ = ["ArticleFields", "ExtractionResult", "PageRules", "extract_article"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("ExtractionResult", "extract_article"):
+    if name == "ExtractionResult":
+        from crawler.extraction.result import ExtractionResult
+
+        return ExtractionResult
+    if name == "extract_article":
         from crawler.extraction import article
 
-        return getattr(article, name)
+        return article.extract_article
     if name == "ArticleFields":
         from crawler.extraction.fields import ArticleFields
 

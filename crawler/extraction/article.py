@@ -10,7 +10,6 @@ own module; this one only runs them in order.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -26,6 +25,7 @@ from crawler.extraction.language import check_language, declared_language, detec
 from crawler.extraction.markup import looks_binary, parse_html, select, text_of
 from crawler.extraction.metadata import MEDIA_TYPES, page_metadata
 from crawler.extraction.normalize import iso, join_paragraphs, normalize_text, parse_datetime
+from crawler.extraction.result import ExtractionResult
 from crawler.extraction.rules import PageRules
 from crawler.extraction.titles import (
     core_headline,
@@ -46,18 +46,6 @@ __all__ = [
     "parse_html",
     "strip_site_name",
 ]
-
-
-@dataclass
-class ExtractionResult:
-    """Fields for an ``ArticleItem``, or why the page yields none."""
-
-    fields: ArticleFields | None = None
-    skipped: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    #: Corrections worth a DEBUG line and a stat, not a warning, by stat name: the language when
-    #: detection overrules the page; the text when it came from the page's data, not its markup.
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 def extract_article(

@@ -53,7 +53,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crawler.extraction.article import ExtractionResult
+    from crawler.extraction.result import ExtractionResult
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,9 @@ import gc
 import json
 import time
 
-from crawler.extraction.article import ExtractionResult, extract_article
+from crawler.extraction.article import extract_article
 from crawler.extraction.json_api import extract_blocks_article
+from crawler.extraction.result import ExtractionResult
 
 # Warm the lazily built parts up once, before the workers are forked.
 extract_article("<html><body><p>Warm up.</p></body></html>", url="https://example.org/warm-up")

@@ -34,7 +34,7 @@ from crawler.refs import DISCOVERED_KEY, OUTCOME_KEY, WARC_META_KEY, WarcRef
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.extraction.article import ExtractionResult
+    from crawler.extraction.result import ExtractionResult
     from crawler.extraction.rules import PageRules
 
 logger = logging.getLogger(__name__)
