@@ -68,7 +68,7 @@ def test_the_crawler_process_never_loads_the_extraction_code_itself():
 import asyncio, sys
 from crawler.extraction.pool import ExtractionPool, NO_LIMITS
 pool = ExtractionPool(processes=True, workers=1)
-page = "<html><body><article>" + "<p>" + "Words of the article. " * 40 + "</p>" * 3 + "</article></body></html>"
+page = "<html><body><article><p>" + "Words of the article. " * 40 + "</p></article></body></html>"
 result = asyncio.run(pool.run(NO_LIMITS, None, "run", (page,), {"url": "https://example.org/a"}))
 pool.shutdown(wait=False)
 print(result.fields.word_count, sorted(m for m in ("trafilatura", "extruct", "dateparser", "crawler.extraction.article") if m in sys.modules))

@@ -255,7 +255,8 @@ def ranges(warcs: list[Path], folder: OutputFolder, spider: str | None, settings
     marked done here. Returns the tasks to do and what the index could not read."""
     from crawler.commands.extract import plan_extraction
 
-    plan = plan_extraction(settings, loader, [str(w) for w in warcs], spider, None)
+    # The driver only plans: the executors extract (no workers of its own to start).
+    plan = plan_extraction(settings, loader, [str(w) for w in warcs], spider, None, warm=False)
     by_file = captures_by_file(plan.groups.items())
     tasks = []
     for source in plan.warcs:

@@ -78,7 +78,7 @@ def page_url(path: Path) -> str:
     data = path.read_bytes()
     if path.name.endswith(".gz"):
         data = gzip.decompress(data)
-    from crawler.extraction.article import parse_html  # not at import: scrapy loads every command
+    from crawler.extraction.markup import parse_html  # not at import: scrapy loads every command
 
     tree = parse_html(data)
     for value in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
@@ -246,14 +246,16 @@ class ExtractionPlan:
 
 
 def plan_extraction(
-    settings: Settings, loader, args: list[str], spider_name: str | None, url: str | None
+    settings: Settings, loader, args: list[str], spider_name: str | None, url: str | None, warm: bool = True
 ) -> ExtractionPlan:
-    """Index the archived files in ``args`` and pick their article captures, each with its outlet."""
+    """Index the archived files in ``args`` and pick their article captures, each with its outlet
+    (``warm``: start the extraction workers meanwhile; not where nothing here extracts)."""
     if spider_name and spider_name not in loader.list():
         raise UsageError(f"unknown spider {spider_name!r}", print_help=False)
     warcs, pages = input_files(args)
     # Extraction workers start while the archive is indexed.
-    warm_up(get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS")))
+    if warm:
+        warm_up(get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS")))
     index = ReplayIndex(warcs)
     for page in pages:
         index.add_html_file(page, url if (url and len(pages) == 1) else page_url(page))
