@@ -11,8 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from trafilatura.metadata import extract_author
-
+from crawler.extraction.byline_markup import extract_author
 from crawler.extraction.markup import select
 from crawler.extraction.metadata import PageMetadata, ld_names
 from crawler.extraction.normalize import normalize_text

@@ -6,8 +6,9 @@ import logging
 import re
 import unicodedata
 
-from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 
+from crawler.extraction.byline_markup import extract_author
 from crawler.extraction.markup import select, text_of
 from crawler.extraction.metadata import PageMetadata, ld_text
 from crawler.extraction.normalize import normalize_text
