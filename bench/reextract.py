@@ -7,6 +7,8 @@ benchmark (cycled, each under its own URL, gzip-encoded as a real site sends the
 each of ``--repeat`` rounds, the same pages go through:
 
 - a plain single-process loop of ``trafilatura.extract`` (the pages already decoded in memory);
+- the same loop split over two processes started together: what this machine's two cores give
+  plain trafilatura, the ceiling of any parallel extraction here;
 - ``scrapy extract`` by the direct path (``--engine direct``, the default), on the worker pool;
 - ``scrapy extract --engine spider`` (the replay crawl: the whole Scrapy engine);
 - ``scrapy extract --engine spark --master local[2]`` into an output folder.
@@ -36,7 +38,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from bench.common import header
-from bench.speed import run, trafilatura_loop
+from bench.speed import parallel_loop, run, trafilatura_loop
 
 PROJECT = Path(__file__).resolve().parents[1]
 OUTPUT = PROJECT / "docs" / "BENCHMARK-reextract.md"
@@ -85,9 +87,10 @@ def at_scale(source: Path, count: int, repeat: int, work: Path) -> dict:
     in rounds as ``measure``'s."""
     warc = work / "scale.warc.gz"
     write_warc(source, count, warc)
-    timings: dict[str, list[float]] = {"trafilatura": [], "direct": []}
+    timings: dict[str, list[float]] = {"trafilatura": [], "ceiling": [], "direct": []}
     for _ in tqdm(range(repeat), desc=f"rounds at {count:,}", unit="round", file=sys.stderr):
         timings["trafilatura"].append(trafilatura_loop(source, count))
+        timings["ceiling"].append(parallel_loop(source, count))
         out = work / "scale.jsonl"
         timings["direct"].append(run(["extract", str(warc), "-o", str(out)])["wall"])
         out.unlink(missing_ok=True)
@@ -116,6 +119,21 @@ def round_ratios(timings: dict) -> list[float]:
     return [loop / direct for loop, direct in zip(timings["trafilatura"]["all"], timings["direct"]["all"], strict=True)]
 
 
+def ceiling_text(timings: dict) -> str:
+    """What two processes of plain trafilatura give on this machine, round by round, and how much of
+    it the direct path reaches: the target's 2× is the ideal; this is the machine's."""
+    loops = timings["trafilatura"]["all"]
+    pairs = timings["ceiling"]["all"]
+    direct = timings["direct"]["all"]
+    machine = ", ".join(f"{one / two:.2f}×" for one, two in zip(loops, pairs, strict=True))
+    share = ", ".join(f"{two / d:.0%}" for two, d in zip(pairs, direct, strict=True))
+    return (
+        f"This machine's ceiling: the loop split over two processes ran at {machine} the one-process loop"
+        f" round by round (2× would be two whole cores); the direct path reached {share} of that"
+        " two-process loop's speed in the same rounds."
+    )
+
+
 def measure(source: Path, count: int, repeat: int, master: str, work: Path) -> dict:
     warc = work / "pages.warc.gz"
     write_warc(source, count, warc)
@@ -123,6 +141,7 @@ def measure(source: Path, count: int, repeat: int, master: str, work: Path) -> d
     outputs: dict[str, Path] = {}
     for i in tqdm(range(repeat), desc="rounds", unit="round", file=sys.stderr):
         timings.setdefault("trafilatura", []).append(trafilatura_loop(source, count))
+        timings.setdefault("ceiling", []).append(parallel_loop(source, count))
         for engine in ("direct", "spider", "spark"):
             out = work / (f"{engine}-{i}/" if engine == "spark" else f"{engine}-{i}.jsonl")
             extra = ["--engine", engine] + (["--master", master] if engine == "spark" else [])
@@ -186,6 +205,7 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
     ]
     names = {
         "trafilatura": "plain `trafilatura.extract` loop, one process",
+        "ceiling": "the same loop split over two processes (the machine's ceiling)",
         "direct": "`scrapy extract` (direct path, 2 extraction workers)",
         "spider": "`scrapy extract --engine spider` (replay crawl)",
         "spark": f"`scrapy extract --engine spark --master {results['master']}`",
@@ -198,6 +218,7 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
             direct,
             round_ratios(results["timings"]),
         ),
+        ceiling_text(results["timings"]),
         f"Spark `{results['master']}` against the direct path: {t['direct'] / t['spark']:.2f}× (its overhead: the JVM's"
         f" start, a Python worker per task, extraction on the task's one thread; {t['spark'] - t['direct']:+.1f} s here).",
         f"Items: direct {results['items']['direct']:,}, spider {results['items']['spider']:,}, spark"
@@ -217,6 +238,7 @@ def report(results: dict, rss: dict[int, dict], command: str) -> str:
             *timings_table(scale["timings"], scale["n"], names),
             "",
             verdict(f"Target at {scale['n']:,} pages", ratio, round_ratios(scale["timings"])),
+            ceiling_text(scale["timings"]),
         ]
     if rss:
         sizes = sorted(rss)
