@@ -271,6 +271,22 @@ def test_a_crawl_places_its_new_articles_in_stories_when_it_ends(tmp_path):
     assert again.returncode == 0 and "Stories: 0 articles placed" in again.log  # nothing new to place
 
 
+@pytest.mark.slow
+def test_stories_that_cannot_be_placed_are_logged_and_the_crawl_still_ends_well(tmp_path):
+    from crawler.stories.store import COPIES_NAME
+    from tests.support.run import scrapy
+
+    (catalog_path(tmp_path).parent / COPIES_NAME).mkdir(parents=True)  # the copy index cannot be opened
+    sample = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+    run = scrapy("crawl", "moscowtimes", "-s", f"REPLAY_WARC={sample}", archive=tmp_path)
+    assert run.returncode == 0, run.log
+    assert "Stories not updated: " in run.log and "scrapy stories --rebuild makes them again" in run.log
+    assert "'stories/errors': 1," in run.log
+    conn = connect(catalog_path(tmp_path), readonly=True)
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3  # the catalogue is whole
+    conn.close()
+
+
 def test_a_russian_and_a_ukrainian_report_of_the_call_are_one_story(tmp_path):
     """Radio Svoboda's Russian and Ukrainian services on the 23 November 2021 call: their words are
     of two languages, so only their names (Герасимов, Милли / Мілі, Пентагон, США) can join them."""

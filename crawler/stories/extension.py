@@ -2,10 +2,16 @@
 their copies found (``crawler.stories.store``), so ``scrapy stories`` and the reading room show
 them. Off with ``STORIES_ENABLED`` (or ``CATALOG_ENABLED``) off; a failure is logged, never fatal:
 the stories are derived data, ``scrapy stories --rebuild`` makes them again.
+
+The placing runs on a thread (the spider's close waits for it): importing numpy, scipy and
+datasketch alone holds the interpreter for most of a second, placing a big crawl's articles
+longer, and on the reactor either would freeze every other spider of the same process
+(``scrapy crawlall``; ``tests/test_big_sources.py`` measured 1.1-1.4 s).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -31,17 +37,11 @@ class StoriesExtension:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def spider_closed(self, spider, reason) -> None:
+    async def spider_closed(self, spider, reason) -> None:
         if not self.path.exists() or not self.crawler.stats.get_value("catalog/articles"):
             return
-        from crawler.stories.store import StoryIndex  # numpy and datasketch: only when there is work
-
         try:
-            index = StoryIndex(self.path)
-            try:
-                updated = index.update()
-            finally:
-                index.close()
+            updated = await asyncio.to_thread(self.place, self.path)
         except Exception as exc:
             logger.error("Stories not updated: %s (scrapy stories --rebuild makes them again)", exc, exc_info=True)
             self.crawler.stats.inc_value("stories/errors")
@@ -56,3 +56,14 @@ class StoriesExtension:
             updated.copies,
             updated.seconds,
         )
+
+    @staticmethod
+    def place(path: Path):
+        """On a thread of the event loop's default pool, with a connection of its own to the catalogue."""
+        from crawler.stories.store import StoryIndex  # numpy and datasketch: only when there is work
+
+        index = StoryIndex(path)
+        try:
+            return index.update()
+        finally:
+            index.close()
