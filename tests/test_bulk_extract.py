@@ -279,3 +279,11 @@ def test_an_output_that_cannot_be_written_stops_the_run_with_one_line(tmp_path):
         asyncio.run(extract_groups(plan.index, plan.groups.items(), settings, full_disk))
     url = scrapy("extract", str(SAMPLE), "--url", "https://x.example/", "-o", f"{tmp_path}/out/", archive=tmp_path)
     assert url.returncode == 2 and "--url writes one article" in url.log
+    # A file in a folder that is not there yet: made, as a crawl's feed export makes it ...
+    nested = scrapy("extract", str(SAMPLE), "-o", f"{tmp_path}/new/items.jsonl", archive=tmp_path)
+    assert nested.returncode == 0 and len((tmp_path / "new" / "items.jsonl").read_text().splitlines()) == 3, nested.log
+    # ... and one that cannot be made is one line, no traceback.
+    (tmp_path / "a-file").write_text("")
+    blocked = scrapy("extract", str(SAMPLE), "-o", f"{tmp_path}/a-file/items.jsonl", archive=tmp_path)
+    assert blocked.returncode == 2 and f"cannot write {tmp_path}/a-file/items.jsonl" in blocked.log, blocked.log
+    assert "Traceback" not in blocked.log

@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import time
 from pathlib import Path
 
@@ -315,3 +316,24 @@ def test_the_crawl_opens_no_port_that_runs_code(hostile):
     assert "CoreStats" in enabled  # the list was found
     assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
     assert "Remote control HTTP server listening" not in run.log and "Telnet console listening" not in run.log
+
+
+@pytest.mark.parametrize("action", ["crawl", "extract"])
+def test_no_command_even_imports_the_remote_control(action, tmp_path):
+    """Turned off is not enough: a ``None`` for it in EXTENSIONS still has Scrapy import it
+    (aiohttp's web server, ~0.24 s at every start), so it is out of EXTENSIONS_BASE."""
+    from tests.support.run import ENV, PROJECT, command
+
+    sample = PROJECT / "samples" / "moscowtimes-sample.warc.gz"
+    args = (
+        ["crawl", "moscowtimes", "-s", f"REPLAY_WARC={sample}"]
+        if action == "crawl"
+        else ["extract", str(sample), "-o", str(tmp_path / "items.jsonl")]
+    )
+    line = command(*args, archive=tmp_path)
+    line[1:1] = ["-X", "importtime"]
+    proc = subprocess.run(line, cwd=PROJECT, env=ENV, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    imported = {row.rsplit("|", 1)[1].strip() for row in proc.stderr.splitlines() if row.startswith("import time:")}
+    assert "scrapy.utils.defer" in imported  # the list was read
+    assert "scrapy.extensions.remote_control" not in imported and "aiohttp.web" not in imported

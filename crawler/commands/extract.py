@@ -166,10 +166,13 @@ class Command(ExtractionCommand):
             return
         counts = {"items": 0}
         sink: JsonLinesSink | ParquetSink
-        if opts.output.endswith(".parquet"):
-            sink = ParquetSink(Path(opts.output))
-        else:
-            sink = JsonLinesSink(None if opts.output == "-" else Path(opts.output))
+        try:
+            if opts.output.endswith(".parquet"):
+                sink = ParquetSink(Path(opts.output))
+            else:
+                sink = JsonLinesSink(None if opts.output == "-" else Path(opts.output))
+        except OSError as exc:
+            raise UsageError(f"cannot write {opts.output}: {exc.strerror or exc}", print_help=False) from exc
 
         def scraped(item, response, spider):
             sink.write(item)
