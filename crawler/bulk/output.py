@@ -55,8 +55,6 @@ class JsonLinesSink:
     when None, to standard output."""
 
     def __init__(self, path: Path | None) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)  # as a crawl's feed export does
         self.stream: BinaryIO = open(path, "wb") if path is not None else sys.stdout.buffer
         self.own = path is not None
         # Scrapy annotates the file as BytesIO; any binary file works.
@@ -109,7 +107,6 @@ class ParquetSink:
         import pyarrow.parquet as pq
 
         self.schema = parquet_schema()
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
         self.rows: list[dict[str, Any]] = []
 

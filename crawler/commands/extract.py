@@ -24,7 +24,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
-from crawler.bulk.output import FORMATS, JsonLinesSink, OutputFolder, ParquetSink
+from crawler.bulk.output import FORMATS, JsonLinesSink, OutputFolder, ParquetSink, Sink
 from crawler.extraction.pool import get_executor, warm_up
 from crawler.refs import REPLAY_CAPTURE_KEY
 from crawler.spiders.base import ArchiveSpider
@@ -165,12 +165,14 @@ class Command(ExtractionCommand):
             )
             return
         counts = {"items": 0}
-        sink: JsonLinesSink | ParquetSink
+        sink: Sink
         try:
-            if opts.output.endswith(".parquet"):
-                sink = ParquetSink(Path(opts.output))
+            if opts.output == "-":
+                sink = JsonLinesSink(None)
             else:
-                sink = JsonLinesSink(None if opts.output == "-" else Path(opts.output))
+                output = Path(opts.output)
+                output.parent.mkdir(parents=True, exist_ok=True)  # as a crawl's feed export does
+                sink = ParquetSink(output) if opts.output.endswith(".parquet") else JsonLinesSink(output)
         except OSError as exc:
             raise UsageError(f"cannot write {opts.output}: {exc.strerror or exc}", print_help=False) from exc
 
