@@ -10,6 +10,8 @@ import gc
 import json
 import time
 
+from w3lib.encoding import html_to_unicode
+
 from crawler.extraction.article import extract_article
 from crawler.extraction.json_api import extract_blocks_article
 from crawler.extraction.result import ExtractionResult
@@ -28,6 +30,19 @@ gc.freeze()
 
 def run(html: str, **kwargs) -> ExtractionResult:
     return extract_article(html, **kwargs)
+
+
+def page_text(body: bytes, encoding: str) -> str:
+    """A page's text as Scrapy's ``TextResponse.text`` decodes it, ``encoding`` being the
+    response's ``encoding`` (a byte order mark first, then that encoding; an inferred encoding
+    decodes the same way: it is never one that the ``charset=`` reading changes)."""
+    return html_to_unicode(f"charset={encoding}", body)[1]
+
+
+def run_page(body: bytes, encoding: str, **kwargs) -> ExtractionResult:
+    """``run`` on a response's body, decoded here rather than in the crawler process: that
+    process then neither decodes the page nor encodes its text again to send it."""
+    return extract_article(page_text(body, encoding), **kwargs)
 
 
 def run_api_answer(body: bytes, url: str, api_path: str, language: str | None) -> ExtractionResult:

@@ -104,8 +104,9 @@ class ArticleMixin:
         return partial(
             run_in_pool,
             self.executor,
-            "run",
-            response.text,
+            "run_page",
+            response.body,
+            response.encoding,  # the body is decoded in the worker, as ``response.text`` would be
             url=response.url,
             rules=self.rules_for(fetched_at),
             fetched_at=fetched_at,
