@@ -3,7 +3,9 @@ every command class Scrapy instantiates)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import gc
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
 
@@ -12,7 +14,37 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
 
-class ArchiveToolCommand(ScrapyCommand):
+class QuickExit:
+    """A command whose ``run`` ends by moving every object left out of the garbage collector's
+    reach (``gc.freeze``), after a last collection of what is garbage by then.
+
+    Once the command is done the interpreter exits; its teardown clears every module and, as
+    it goes, collects again and again over everything still alive: about 0.15 s here with the
+    ~1,200 modules a Scrapy command loads, a tenth of a short ``scrapy extract``. Frozen, those
+    collections have next to nothing to look at. What is garbage is collected first, so an
+    object that is only freed by a collection (a file in a reference cycle, flushed when freed)
+    still is; what the command keeps it closes itself (outputs, catalogues), and logging and the
+    standard streams are flushed at exit as ever.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is None:
+            return
+
+        @functools.wraps(run)
+        def run_then_freeze(self, args, opts):
+            try:
+                return run(self, args, opts)
+            finally:
+                gc.collect()
+                gc.freeze()
+
+        cls.run = run_then_freeze  # type: ignore[attr-defined]
+
+
+class ArchiveToolCommand(QuickExit, ScrapyCommand):
     """A command that reads or serves the archive and crawls nothing: no crawler process, and
     Scrapy's log off (what it says goes to standard error in its own lines)."""
 
@@ -23,7 +55,7 @@ class ArchiveToolCommand(ScrapyCommand):
     settings: Settings
 
 
-class ExtractionCommand(ScrapyCommand):
+class ExtractionCommand(QuickExit, ScrapyCommand):
     """A command that runs captures through extraction (``scrapy extract``, ``index``, ``import``):
     quiet unless a log level is asked for (``-L`` or ``-s LOG_LEVEL``), as its progress bar and
     summary say what happens."""
