@@ -13,14 +13,16 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import UsageError
 
-from crawler.catalog.query import QueryError
 from crawler.catalog.schema import CatalogError, catalog_path, connect
-from crawler.catalog.search import Filters, Results, render, search
 from crawler.spiders.arguments import parse_day
 from crawler.tool_command import ArchiveToolCommand
+
+if TYPE_CHECKING:
+    from crawler.catalog.search import Results
 
 #: How a match is marked in a terminal (bold yellow), and in text that is not one.
 TERMINAL_MARK = ("\033[1;33m", "\033[0m")
@@ -28,6 +30,8 @@ PLAIN_MARK = ("**", "**")
 
 
 def print_results(found: Results, out, mark: tuple[str, str], archive_dir: Path) -> None:
+    from crawler.catalog.search import render
+
     shown = len(found.results)
     if not found.total:
         print(f"No article matches {found.query.text!r}.", file=out)
@@ -79,6 +83,11 @@ class Command(ArchiveToolCommand):
         parser.add_argument("--json", action="store_true", help="one JSON object per line")
 
     def run(self, args, opts) -> None:
+        # Imported here, not with the module: Scrapy imports every command's module for any
+        # command, and the query's lemmatiser (simplemma) is a twentieth of a second to load.
+        from crawler.catalog.query import QueryError
+        from crawler.catalog.search import Filters, search
+
         if not args:
             raise UsageError("search needs a query, e.g.  scrapy search Gerasimov")
         text = " ".join(args)
