@@ -5,6 +5,7 @@ worker exactly as Scrapy's ``response.text`` decodes it; and the meta-refresh ch
 from __future__ import annotations
 
 import codecs
+import gzip
 
 import pytest
 from scrapy import Request
@@ -14,6 +15,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.bulk.direct import ASCII_TRANSPARENT, cannot_refresh
 from crawler.extraction.worker import page_text
+from crawler.spiders.articles import page_handoff
 
 URL = "https://www.themoscowtimes.com/2024/05/01/a-story-a1"
 CYRILLIC = "<p>Минобороны России сообщило об ударе по Харькову.</p>"
@@ -42,14 +44,23 @@ DECODING_CASES = {
         {"Content-Type": "text/html; charset=utf-8"},
         _page().encode("utf-8")[:90] + b"\xff\xfe\x80" + _page().encode("utf-8")[90:],
     ),
+    # Nothing declared and nothing recognised: Scrapy falls back to "ascii", which a charset=
+    # reads as cp1252 (a gzip body sent without its Content-Encoding).
+    "undeclared and unrecognised (Scrapy's ascii)": ({"Content-Type": "text/html"}, gzip.compress(_page().encode())),
 }
 
 
 @pytest.mark.parametrize("case", DECODING_CASES)
-def test_the_worker_decodes_a_body_as_scrapy_decodes_the_text(case):
+def test_the_worker_gets_the_page_scrapy_decodes(case):
     headers, body = DECODING_CASES[case]
     response = HtmlResponse(URL, headers=headers, body=body)
-    assert page_text(response.body, response.encoding) == response.text
+    function, page = page_handoff(response)
+    decoded = page_text(*page) if function == "run_page" else page[0]
+    assert decoded == response.text
+    if case.startswith("undeclared and unrecognised"):
+        assert response.encoding == "ascii" and function == "run"  # the case the text goes for
+    elif case.startswith(("utf-8", "windows-1251")):
+        assert function == "run_page"  # the common case: the body goes, decoded there
 
 
 @pytest.mark.parametrize("encoding", sorted(ASCII_TRANSPARENT))
@@ -79,6 +90,11 @@ REFRESH_CASES = {
         _page(body="<p>Refresh the page for the latest figures.</p>").encode("utf-8"),
         False,
     ),
+    "a malformed base URL, which fails the page": (
+        {"Content-Type": "text/html; charset=utf-8"},
+        _page('<base href="http://[x/">').encode("utf-8"),
+        "fails",
+    ),
     "past where Scrapy looks": (
         {"Content-Type": "text/html; charset=utf-8"},
         _page(body=CYRILLIC * 200 + REFRESH).encode("utf-8"),
@@ -89,15 +105,30 @@ REFRESH_CASES = {
 
 @pytest.mark.parametrize("case", REFRESH_CASES)
 def test_the_refresh_check_is_skipped_only_where_the_middleware_finds_none(case):
-    headers, body, refreshes = REFRESH_CASES[case]
+    headers, body, refreshes = REFRESH_CASES[case]  # refreshes: True, False or "fails"
     middleware = MetaRefreshMiddleware.from_crawler(get_crawler())
     request = Request(URL)
     response = HtmlResponse(URL, headers=headers, body=body, request=request)
-    followed = isinstance(middleware.process_response(request, response), Request)
-    assert followed is refreshes
+    try:
+        outcome: object = isinstance(middleware.process_response(request, response), Request)
+    except ValueError:
+        outcome = "fails"
+    assert outcome == refreshes
     if cannot_refresh(response):
-        assert not followed
-    if case in ("a refresh", "in capitals", "in windows-1251"):
+        assert outcome is False
+    if case in ("a refresh", "in capitals", "in windows-1251", "a malformed base URL, which fails the page"):
         assert not cannot_refresh(response)  # looked at, not waved through
     if case == "none":
         assert cannot_refresh(response)  # the common page needs no look
+
+
+def test_a_byte_order_mark_over_the_responses_own_encoding_is_left_to_the_middleware():
+    """A response made with ``encoding="utf-8"`` whose body opens with UTF-16's mark: Scrapy
+    decodes the text as UTF-16 (the mark wins), where the bytes never spell "refresh"."""
+    middleware = MetaRefreshMiddleware.from_crawler(get_crawler())
+    request = Request(URL)
+    body = _page(REFRESH).encode("utf-16")
+    response = HtmlResponse(URL, body=body, encoding="utf-8", request=request)
+    assert response.encoding == "utf-8" and b"refresh" not in body
+    assert isinstance(middleware.process_response(request, response), Request)
+    assert not cannot_refresh(response)

@@ -34,8 +34,9 @@ def run(html: str, **kwargs) -> ExtractionResult:
 
 def page_text(body: bytes, encoding: str) -> str:
     """A page's text as Scrapy's ``TextResponse.text`` decodes it, ``encoding`` being the
-    response's ``encoding`` (a byte order mark first, then that encoding; an inferred encoding
-    decodes the same way: it is never one that the ``charset=`` reading changes)."""
+    response's ``encoding``: a byte order mark first, then that encoding as a ``charset=``
+    reads it (``spiders.articles.page_handoff`` sends the text instead where Scrapy decoded
+    it otherwise)."""
     return html_to_unicode(f"charset={encoding}", body)[1]
 
 

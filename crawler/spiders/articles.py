@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.engine import started_engine
 from crawler.extraction.pool import (
@@ -68,6 +69,19 @@ def warc_file(response: Response) -> str:
     return ref.file if ref is not None and ref.file else "<WARC file>"
 
 
+def page_handoff(response: TextResponse) -> tuple[str, tuple[Any, ...]]:
+    """How a page goes to its worker: its body and encoding, decoded there exactly as
+    ``response.text`` decodes it (``worker.run_page``), so this process neither decodes it nor
+    encodes the text again to send it; or its text (``worker.run``), where Scrapy decoded it
+    otherwise than the ``charset=`` reading would: its fallback when nothing declares an
+    encoding and none is recognised, ``ascii``, which that reading takes as cp1252 (and then the
+    text is decoded already)."""
+    encoding = response.encoding
+    if http_content_type_encoding(f"charset={encoding}") != encoding:
+        return "run", (response.text,)
+    return "run_page", (response.body, encoding)
+
+
 class ArticleMixin:
     """Extraction dispatch of ``ArchiveSpider``."""
 
@@ -101,12 +115,12 @@ class ArticleMixin:
         if not isinstance(response, TextResponse):
             return None
         fetched_at = capture_date(response)
+        function, page = page_handoff(response)
         return partial(
             run_in_pool,
             self.executor,
-            "run_page",
-            response.body,
-            response.encoding,  # the body is decoded in the worker, as ``response.text`` would be
+            function,
+            *page,
             url=response.url,
             rules=self.rules_for(fetched_at),
             fetched_at=fetched_at,
