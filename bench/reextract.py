@@ -103,7 +103,7 @@ def at_scale(source: Path, count: int, repeat: int, work: Path) -> dict:
 
 def fastest_loop(timings: dict) -> float:
     """The fastest run of the one-process loop, before or after the direct path."""
-    return min(timings[k]["best"] for k in ("trafilatura", "trafilatura_after") if k in timings)
+    return min(timings["trafilatura"]["best"], timings["trafilatura_after"]["best"])
 
 
 def summarized(timings: dict[str, list[float]]) -> dict[str, dict]:
@@ -125,16 +125,16 @@ def verdict(what: str, fastest: float, ratios: list[float]) -> str:
 def round_ratios(timings: dict) -> list[float]:
     """The direct path against the loop of its own round: the mean of the loop run just before it
     and the one just after (the machine's speed drifts; the two runs around it cancel a steady
-    drift), or the one before where a round has no loop after (results of an older benchmark)."""
+    drift)."""
     before = timings["trafilatura"]["all"]
-    after = timings.get("trafilatura_after", {}).get("all") or before
+    after = timings["trafilatura_after"]["all"]
     return [(one + two) / 2 / direct for one, two, direct in zip(before, after, timings["direct"]["all"], strict=True)]
 
 
 def ceiling_text(timings: dict) -> str:
     """What two processes of plain trafilatura give on this machine, round by round, and how much of
     it the direct path reaches: the target's 2× is the ideal; this is the machine's."""
-    loops = timings.get("trafilatura_after", timings["trafilatura"])["all"]  # the loop run just before it
+    loops = timings["trafilatura_after"]["all"]  # the loop run just before it
     pairs = timings["ceiling"]["all"]
     direct = timings["direct"]["all"]
     machine = ", ".join(f"{one / two:.2f}×" for one, two in zip(loops, pairs, strict=True))

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Captures read ahead of the workers, per worker: the pool holds two per worker (the one it runs,
-#: the one it takes next); one more is read and decoded meanwhile.
+#: the one it takes next); one more is read and un-gzipped meanwhile.
 READ_AHEAD = QUEUED_PER_WORKER + 1
 
 #: Encodings in which the text holds an ASCII letter only where the body holds that same byte:

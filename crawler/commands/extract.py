@@ -25,7 +25,7 @@ from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
 from crawler.bulk.output import FORMATS, JsonLinesSink, OutputFolder, ParquetSink, Sink
-from crawler.extraction.pool import get_executor, warm_up
+from crawler.extraction.pool import settings_executor, warm_up
 from crawler.refs import REPLAY_CAPTURE_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.generic import GenericArticleSpider
@@ -142,11 +142,7 @@ class Command(ExtractionCommand):
         if opts.engine != "spark" and args:  # Spark extracts in its executors
             # The workers start now, before Scrapy's crawler process and this command's
             # planning: their fork server's imports (~0.4 s) overlap those.
-            warm_up(
-                get_executor(
-                    self.settings.getbool("EXTRACTION_PROCESS_POOL"), self.settings.getint("EXTRACTION_WORKERS")
-                )
-            )
+            warm_up(settings_executor(self.settings))
 
     def run(self, args, opts) -> None:
         if not args:
@@ -271,7 +267,7 @@ def plan_extraction(
     warcs, pages = input_files(args)
     # Extraction workers start while the archive is indexed.
     if warm:
-        warm_up(get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS")))
+        warm_up(settings_executor(settings))
     index = ReplayIndex(warcs)
     for page in pages:
         index.add_html_file(page, url if (url and len(pages) == 1) else page_url(page))

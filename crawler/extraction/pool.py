@@ -53,6 +53,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
     from crawler.extraction.result import ExtractionResult
 
 logger = logging.getLogger(__name__)
@@ -360,6 +362,11 @@ def get_executor(processes: bool = True, workers: int = 0) -> ExtractionPool:
         _pools[key] = ExtractionPool(*key)
         logger.debug("Extraction pool: %d %s", key[1], "processes" if processes else "threads")
     return _pools[key]
+
+
+def settings_executor(settings: Settings) -> ExtractionPool:
+    """The process's pool for these settings (``EXTRACTION_PROCESS_POOL``, ``EXTRACTION_WORKERS``)."""
+    return get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS"))
 
 
 _warmed: set[int] = set()

@@ -25,8 +25,8 @@ from crawler.extraction.pool import (
     ExtractionTimeout,
     Limits,
     WorkerLost,
-    get_executor,
     run_in_pool,
+    settings_executor,
     warm_up,
 )
 from crawler.items import ArticleItem
@@ -100,7 +100,7 @@ class ArticleMixin:
 
     def setup_extraction(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        pool = get_executor(settings.getbool("EXTRACTION_PROCESS_POOL"), settings.getint("EXTRACTION_WORKERS"))
+        pool = settings_executor(settings)
         limits = Limits(settings.getfloat("EXTRACTION_TIMEOUT"), settings.getint("EXTRACTION_MAX_MEMORY"))
         # The pool is the process's (every spider of a crawlall); the limits and the stopping are this crawl's.
         self.executor = pool.limited(limits, stopping=partial(crawl_stopping, crawler))
