@@ -137,13 +137,6 @@ class Command(ExtractionCommand):
         )
         parser.add_argument("--master", default="local[*]", help="Spark's master URL (--engine spark)")
 
-    def process_options(self, args, opts) -> None:
-        super().process_options(args, opts)
-        if opts.engine != "spark" and args:  # Spark extracts in its executors
-            # The workers start now, before Scrapy's crawler process and this command's
-            # planning: their fork server's imports (~0.4 s) overlap those.
-            warm_up(settings_executor(self.settings))
-
     def run(self, args, opts) -> None:
         if not args:
             raise UsageError("extract needs at least one WARC file, HTML file or directory")
