@@ -25,7 +25,7 @@ from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
 from crawler.bulk.output import FORMATS, JsonLinesSink, OutputFolder, ParquetSink, Sink
-from crawler.extraction.pool import settings_executor, warm_up
+from crawler.extraction.pool import settings_executor, start_fork_server, warm_up
 from crawler.refs import REPLAY_CAPTURE_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.generic import GenericArticleSpider
@@ -136,6 +136,13 @@ class Command(ExtractionCommand):
             " whole crawl; spark: on Apache Spark (--master), into an output FOLDER/",
         )
         parser.add_argument("--master", default="local[*]", help="Spark's master URL (--engine spark)")
+
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        # The direct path and the replay crawl extract on the process pool: its fork server starts
+        # now, as early as the settings are known (Spark's executors have their own workers).
+        if args and opts.engine != "spark" and self.settings.getbool("EXTRACTION_PROCESS_POOL"):
+            start_fork_server()
 
     def run(self, args, opts) -> None:
         if not args:
