@@ -76,3 +76,34 @@ print(result.fields.word_count, sorted(m for m in ("trafilatura", "extruct", "da
     run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.split() == ["160", "[]"], run.stdout
+
+
+def test_shutting_down_with_a_page_running_kills_it_and_ends_the_pools_thread_first():
+    # Python 3.11's exit hook wakes each process pool's thread through a pipe that thread closes
+    # as it ends; ended before the hook runs, there is no race on that pipe.
+    pool = ExtractionPool(processes=True, workers=1)
+    limits = Limits(timeout=60.0)
+    from functools import partial
+
+    from crawler.extraction.pool import _call_in_worker
+
+    asyncio.run(pool.run(limits, None, "pause", (0.0,), {}))
+    executor, task = pool._submit_counted(partial(_call_in_worker, "pause", 0, (30.0,), {}, None))
+    manager = executor._executor_manager_thread
+    time.sleep(0.3)  # the worker has it
+    started = time.monotonic()
+    pool.shutdown(wait=True)
+    assert time.monotonic() - started < 10  # killed, not waited for
+    assert manager is not None and not manager.is_alive()
+    assert task.done()
+
+
+def test_the_exit_waits_for_a_warm_up_still_starting_its_pool():
+    from crawler.extraction import pool as pools
+
+    fresh = ExtractionPool(processes=True, workers=1)
+    pools.warm_up(fresh)
+    thread = pools._warm_ups[-1]
+    pools.shutdown_executors()
+    assert not thread.is_alive()  # its pool made (or refused) before the pools were stopped
+    fresh.shutdown(wait=True)

@@ -67,6 +67,8 @@ QUEUED_PER_WORKER = 2
 CLOCK_SLOTS = 256
 #: How often a page the pool lost before any worker took it is handed over again.
 UNSTARTED_RESUBMITS = 3
+#: How long the process's exit waits for a thread of the pool (a warm-up, a killed pool's manager).
+SHUTDOWN_JOIN = 30.0
 
 
 class WorkerLost(Exception):
@@ -191,7 +193,13 @@ class ExtractionPool(Executor):
         if executor is None:
             return
         if self._running.get(executor):
+            manager = getattr(executor, "_executor_manager_thread", None)
             self.kill(executor, "the process is exiting")
+            if wait and manager is not None:
+                # Python 3.11's exit hook wakes every process pool's thread through a pipe that
+                # thread closes as it ends: ended first, the hook finds the pipe closed and
+                # leaves it alone (else a race: "Exception ignored ... Bad file descriptor").
+                manager.join(timeout=SHUTDOWN_JOIN)
         else:
             executor.shutdown(wait=wait, cancel_futures=cancel_futures)
 
@@ -369,6 +377,8 @@ def settings_executor(settings: Settings) -> ExtractionPool:
 
 
 _warmed: set[int] = set()
+#: The warm-ups' threads: the process's exit waits for them before it stops the pools.
+_warm_ups: list[threading.Thread] = []
 
 #: What the fork server imports before it forks any worker.
 PRELOAD = ["crawler.extraction.worker"]
@@ -413,7 +423,9 @@ def warm_up(executor: Executor) -> None:
         except RuntimeError:  # shut down meanwhile
             pass
 
-    threading.Thread(target=start, name="extraction-warm-up", daemon=True).start()
+    thread = threading.Thread(target=start, name="extraction-warm-up", daemon=True)
+    _warm_ups.append(thread)
+    thread.start()
 
 
 # -- in the worker ---------------------------------------------------------------------------
@@ -586,6 +598,11 @@ async def run_in_pool(executor: Executor, function: str, *args: Any, **kwargs: A
 
 
 def shutdown_executors() -> None:
+    # A warm-up still starting a pool (a command that stopped at once) would otherwise make that
+    # pool's executor while it is being shut down, its threads and pipes half made.
+    for thread in _warm_ups:
+        thread.join(timeout=SHUTDOWN_JOIN)
+    _warm_ups.clear()
     for pool in _pools.values():
         pool.shutdown(wait=True, cancel_futures=True)
     _pools.clear()
