@@ -27,11 +27,10 @@ not the one a matcher was written for is evaluated by lxml.
 from __future__ import annotations
 
 import logging
-from copy import deepcopy
-from typing import Any
-
 import re
 from collections.abc import Callable, Iterator
+from copy import deepcopy
+from typing import Any
 
 from lxml.etree import Element, XPath
 from trafilatura.htmlprocessing import prune_unwanted_nodes
