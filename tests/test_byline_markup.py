@@ -82,7 +82,7 @@ def _same_elements(tree) -> list[str]:
     """The expressions whose matcher finds other elements than lxml's node set on ``tree``."""
     return [
         expression.path
-        for expression, matcher in zip(byline_markup.AUTHOR_XPATHS, byline_markup._MATCHERS)
+        for expression, matcher in zip(byline_markup.AUTHOR_XPATHS, byline_markup._MATCHERS, strict=True)
         if list(byline_markup.candidates(expression, matcher, tree)) != expression(tree)
     ]
 

@@ -174,7 +174,7 @@ def extract_author(tree) -> str | None:
     """What ``trafilatura.metadata.extract_author(tree)`` returns for the page's root ``tree``."""
     if _DISCARDED is None or tree.getparent() is not None:
         return trafilatura_extract_author(tree)
-    for expression, matcher in zip(AUTHOR_XPATHS, _MATCHERS):
+    for expression, matcher in zip(AUTHOR_XPATHS, _MATCHERS, strict=True):
         for element in candidates(expression, matcher, tree):
             if _DISCARDED(element):
                 continue  # deleted from trafilatura's copy
