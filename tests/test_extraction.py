@@ -92,6 +92,27 @@ def test_normalization():
     assert parse_datetime("not a date") is None
 
 
+def test_normalization_takes_every_white_space_and_keeps_every_other_character():
+    import re
+    import sys
+    import unicodedata
+
+    from crawler.extraction.normalize import _INVISIBLE
+
+    def by_expression(text: str) -> str:  # the definition: NFC, invisibles out, \s+ as one space
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).translate(_INVISIBLE)).strip()
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    spaces = re.findall(r"\s", every)
+    assert len(spaces) > 20 and "\x1c" in spaces and "\u3000" in spaces and "\u200b" not in spaces
+    for c in spaces:
+        assert normalize_text(f"{c}a{c}{c}b{c}") == "a b", repr(c)
+    text = every[:0x3100]  # every white space is below U+3001
+    assert normalize_text(text) == by_expression(text)
+    for sample in ("plain ASCII  text\t\n", "\x00\x1f x", "caf\u0065\u0301 \u00ad\u200b", "\ufeffA\u00a0B"):
+        assert normalize_text(sample) == by_expression(sample)
+
+
 def test_split_credit():
     assert split_credit("By Anna Petrova, James Whitfield and Oleg Sorokin") == [
         "Anna Petrova",
