@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-
-import simplemma
+from types import ModuleType
 
 #: The languages the catalogue lemmatises. A text in another language (or none) is indexed as it
 #: is written (lower case), which is what its query words are looked up as too.
@@ -29,9 +28,19 @@ _CACHE_LIMIT = 500_000
 _cache: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
 
 
+@lru_cache(maxsize=1)
+def _simplemma() -> ModuleType:
+    """simplemma, imported on the first lemma: every crawl and extraction loads the catalogue's
+    pipeline, and most (a catalogue turned off, ``scrapy extract``) never lemmatise a word; the
+    import takes ~40 ms of each such command's start."""
+    import simplemma
+
+    return simplemma
+
+
 def _lemma(word: str, lang: str) -> str:
     """One word's lemma in ``lang``, lower case, always a single token (else the word itself)."""
-    lemma = simplemma.lemmatize(word, lang=lang).lower()
+    lemma: str = _simplemma().lemmatize(word, lang=lang).lower()
     if not WORD.fullmatch(lemma):  # a lemma with a space or a hyphen would shift the words after it
         return word.lower()
     return lemma
@@ -86,6 +95,6 @@ def query_forms(word: str) -> tuple[str, ...]:
     among these."""
     found = {word}
     for _ in range(2):
-        found |= {simplemma.lemmatize(form, lang=lang) for form in found for lang in LANGUAGES}
+        found |= {_simplemma().lemmatize(form, lang=lang) for form in found for lang in LANGUAGES}
     forms = sorted((f.lower() for f in found if WORD.fullmatch(f)), key=lambda f: (f != word.lower(), f))
     return tuple(dict.fromkeys(forms))
