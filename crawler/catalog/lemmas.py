@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from types import ModuleType
 
 #: The languages the catalogue lemmatises. A text in another language (or none) is indexed as it
 #: is written (lower case), which is what its query words are looked up as too.
@@ -28,19 +27,14 @@ _CACHE_LIMIT = 500_000
 _cache: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
 
 
-@lru_cache(maxsize=1)
-def _simplemma() -> ModuleType:
-    """simplemma, imported on the first lemma: every crawl and extraction loads the catalogue's
-    pipeline, and most (a catalogue turned off, ``scrapy extract``) never lemmatise a word; the
-    import takes ~40 ms of each such command's start."""
-    import simplemma
-
-    return simplemma
-
-
 def _lemma(word: str, lang: str) -> str:
     """One word's lemma in ``lang``, lower case, always a single token (else the word itself)."""
-    lemma: str = _simplemma().lemmatize(word, lang=lang).lower()
+    # Imported here, not with the module: every crawl and extraction loads the catalogue's
+    # pipeline, and most (the catalogue off, ``scrapy extract``) never lemmatise a word; the
+    # import takes ~40 ms of each such command's start.
+    import simplemma
+
+    lemma: str = simplemma.lemmatize(word, lang=lang).lower()
     if not WORD.fullmatch(lemma):  # a lemma with a space or a hyphen would shift the words after it
         return word.lower()
     return lemma
@@ -93,8 +87,10 @@ def query_forms(word: str) -> tuple[str, ...]:
     languages disagree (Ukrainian takes Герасимов for Герасим but Герасимова for itself, Russian
     both for Герасимов): an article matches when its own language's lemma of one of its words is
     among these."""
+    import simplemma  # when first used (see _lemma)
+
     found = {word}
     for _ in range(2):
-        found |= {_simplemma().lemmatize(form, lang=lang) for form in found for lang in LANGUAGES}
+        found |= {simplemma.lemmatize(form, lang=lang) for form in found for lang in LANGUAGES}
     forms = sorted((f.lower() for f in found if WORD.fullmatch(f)), key=lambda f: (f != word.lower(), f))
     return tuple(dict.fromkeys(forms))
