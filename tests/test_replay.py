@@ -123,3 +123,51 @@ def test_replay_undoes_gzip_and_deflate_on_its_thread_and_leaves_the_rest_to_scr
         (archived(gzip.compress(gzip.compress(html)), "gzip", "gzip"), accepted, 0),
     ):
         assert decoded_payload(case, accept, limit) is case
+
+
+def test_isal_inflate_decodes_every_payload_as_zlib_would(monkeypatch):
+    """``decoded_payload`` inflates with ISA-L (python-isal): on real pages, cut, flipped, padded
+    and bombed streams, in each coding, it decodes what zlib decodes and leaves what zlib leaves."""
+    import random
+    import zlib
+    from pathlib import Path
+
+    from crawler.warc import replay
+    from crawler.warc.index import ArchivedResponse
+
+    pages = sorted((Path(__file__).parent / "fixtures" / "benchmark_slice" / "html").glob("*.html.gz"))[:4]
+    htmls = [gzip.decompress(p.read_bytes()) for p in pages]
+    assert len(htmls) == 4
+    streams: list[tuple[bytes, str]] = []
+    for html in htmls:
+        streams += [
+            (gzip.compress(html), "gzip"),
+            (zlib.compress(html), "deflate"),
+            (zlib.compress(html)[2:-4], "deflate"),
+        ]
+        streams += [(zlib.compress(html)[2:-4], "gzip"), (html, "gzip"), (html[:5], "x-gzip"), (b"", "gzip")]
+    streams.append((gzip.compress(b"\0" * 3_000_000), "gzip"))  # a bomb: over the limit below
+    chance = random.Random(18)
+    cases = list(streams)
+    for body, coding in streams[:-1]:
+        if len(body) < 64:
+            continue
+        for _ in range(6):  # cut anywhere, one byte flipped anywhere (the header, the data, the trailer)
+            cases.append((body[: chance.randrange(len(body))], coding))
+            at = chance.randrange(len(body))
+            cases.append((body[:at] + bytes([body[at] ^ (1 << chance.randrange(8))]) + body[at + 1 :], coding))
+        cases += [(body + gzip.compress(b"more"), coding), (body + b"junk", coding)]
+
+    def decoded(body: bytes, coding: str, inflater) -> tuple[bool, bytes, list]:
+        monkeypatch.setattr(replay, "INFLATER", inflater)
+        headers = [("Content-Type", "text/html"), ("Content-Encoding", coding)]
+        case = ArchivedResponse("https://example.org/", 200, "HTTP/1.1", headers, body, None, None)
+        out = replay.decoded_payload(case, b"gzip, deflate", 2_000_000)
+        return out is case, out.body, out.headers
+
+    outcomes = {"decoded": 0, "left": 0}
+    for body, coding in cases:
+        with_isal = decoded(body, coding, replay.isal_zlib)
+        assert with_isal == decoded(body, coding, zlib), (coding, len(body), body[:16])
+        outcomes["left" if with_isal[0] else "decoded"] += 1
+    assert outcomes["decoded"] >= 16 and outcomes["left"] >= 100, outcomes
