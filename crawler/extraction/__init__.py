@@ -2,7 +2,7 @@
 
 ``extract_article`` is the one code path: live crawls, replays and
 ``scrapy extract`` all call it (in a worker process, see ``pool``). The heavy
-modules (trafilatura, extruct, pycld2) load lazily: a crawler that extracts
+modules (trafilatura, dateparser, pycld2) load lazily: a crawler that extracts
 on its process pool never loads them itself.
 """
 

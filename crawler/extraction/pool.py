@@ -408,8 +408,8 @@ def _nothing() -> None:
 
 
 def warm_up(executor: Executor) -> None:
-    """Start the workers now, from a thread, so the fork server's imports (~1 s of trafilatura,
-    extruct, dateparser) overlap the crawl's start (robots.txt, feeds, an archive's index)
+    """Start the workers now, from a thread, so the fork server's imports (~0.3 s of trafilatura,
+    lxml, dateparser) overlap the crawl's start (robots.txt, feeds, an archive's index)
     instead of holding up the first article."""
     pool = executor.pool if isinstance(executor, Limited) else executor
     if not isinstance(pool, ExtractionPool) or not pool.processes or id(pool) in _warmed:

@@ -2,7 +2,7 @@
 
 In a module of its own, with nothing heavy imported: the crawler process unpickles every result,
 and unpickling imports the module that defines the class. Defined beside ``extract_article``, it
-made the crawler process load trafilatura, extruct and dateparser (~0.4 s) on the first result,
+made the crawler process load trafilatura, extruct and dateparser (~0.4 s, then) on the first result,
 which the process pool exists to spare it.
 """
 

@@ -1,7 +1,7 @@
 """What runs in an extraction worker: the extraction code, loaded once in the fork server.
 
 The fork server imports this module before it forks any worker, so the workers share its
-pages (trafilatura, lxml, extruct, dateparser and their data) instead of each loading its own.
+pages (trafilatura, lxml, dateparser and their data) instead of each loading its own.
 """
 
 from __future__ import annotations
