@@ -78,6 +78,36 @@ print(result.fields.word_count, sorted(m for m in ("trafilatura", "extruct", "da
     assert run.stdout.split() == ["160", "[]"], run.stdout
 
 
+MAIN_SCRIPT = """
+import os
+with open(os.environ["RUNS_LOG"], "a") as log:  # each run of this script, as whichever module
+    log.write(__name__ + "\\n")
+if __name__ == "__main__":
+    import asyncio
+    from crawler.extraction.pool import ExtractionPool, NO_LIMITS
+
+    async def pages(pool):
+        await asyncio.gather(*(pool.run(NO_LIMITS, None, "pause", (0.2,), {}) for _ in range(4)))
+
+    pool = ExtractionPool(processes=True, workers=2)
+    asyncio.run(pages(pool))
+    pool.shutdown(wait=True)
+"""
+
+
+def test_workers_started_from_a_script_do_not_run_the_script_again(tmp_path):
+    """``scrapy``'s console script is a script: multiprocessing would run it again in each worker
+    (as ``__mp_main__``), importing Scrapy there before the worker's first page."""
+    script, log = tmp_path / "main_script.py", tmp_path / "runs.log"
+    script.write_text(MAIN_SCRIPT)
+    env = {"PYTHONPATH": str(PROJECT), "RUNS_LOG": str(log), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert log.read_text().split() == ["__main__"]
+
+
 def test_shutting_down_with_a_page_running_kills_it_and_ends_the_pools_thread_first():
     # Python 3.11's exit hook wakes each process pool's thread through a pipe that thread closes
     # as it ends; ended before the hook runs, there is no race on that pipe.
