@@ -402,10 +402,10 @@ def _main_script_left_out() -> None:
     ``__main__`` is known by name, ``scrapy.__main__``, and left alone). Each worker then imported
     Scrapy, Twisted and the reactor before its first page, into memory of its own (from a script
     importing ``scrapy.cmdline``, a new pool's first two pages came 0.49-0.55 s after it was
-    made, against 0.32-0.42 s with this; three runs each). A worker needs nothing of ``__main__``: the pool sends it
-    ``_call_in_worker`` and the name of a function of ``worker``. So the script's module is given
-    the spec ``python -m`` would give it, named ``__main__``, which multiprocessing does not run
-    again."""
+    made, against 0.32-0.42 s with this; three runs each). A worker needs nothing of
+    ``__main__``: the pool sends it ``_call_in_worker`` and the name of a function of ``worker``.
+    So the script's module is given the spec ``python -m`` would give it, named ``__main__``,
+    which multiprocessing does not run again."""
     main = sys.modules.get("__main__")
     if main is not None and getattr(main, "__spec__", None) is None and getattr(main, "__file__", None):
         main.__spec__ = ModuleSpec("__main__", None)
