@@ -225,6 +225,8 @@ REPLAY_WRITE_WARC = False
 
 #: Where ``scrapy pywb`` finds pywb's ``wayback`` (its own environment, made by bin/setup).
 PYWB_BIN = ".venv-pywb/bin"
+#: Where ``scrapy pack`` finds py-wacz's ``wacz`` (its own environment, made by bin/setup).
+WACZ_BIN = ".venv-wacz/bin"
 
 # --- Extraction ---------------------------------------------------------------
 #: Extract articles at all (off: archive only; used by the speed benchmarks).

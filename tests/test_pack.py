@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -16,11 +15,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.support.moscowtimes_site import expected_items, moscowtimes_site, spider_args
-from tests.support.run import scrapy
+from tests.support.run import PROJECT, scrapy
 
 pytestmark = pytest.mark.slow  # crawls
 
-WACZ = Path(sys.executable).parent / "wacz"
+#: py-wacz's command, in its own environment (bin/setup), as the crawler's settings have it.
+WACZ = PROJECT / ".venv-wacz" / "bin" / "wacz"
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +84,27 @@ def test_dates_and_unknown_spiders_are_checked(crawled, tmp_path):
     assert run.returncode == 2 and "no WARC directory" in run.log and "', False)" not in run.log
     run = scrapy("pack", "-o", str(tmp_path / "x.wacz"), "--until", "yesterday", archive=archive)
     assert run.returncode == 2 and "--until='yesterday'" in run.log
+
+
+def test_a_package_py_wacz_refuses_is_reported_and_a_missing_py_wacz_named(crawled, tmp_path):
+    from crawler.commands.pack import check_package
+
+    _, archive, _ = crawled
+    package = tmp_path / "mt.wacz"
+    assert scrapy("pack", "moscowtimes", "-o", str(package), archive=archive).returncode == 0
+    tampered = tmp_path / "tampered.wacz"
+    with zipfile.ZipFile(package) as good, zipfile.ZipFile(tampered, "w") as bad:
+        for info in good.infolist():
+            data = good.read(info)
+            if info.filename == "pages/extraPages.jsonl":
+                data += b"\n"  # no longer the file datapackage.json has the digest of
+            bad.writestr(info, data)
+    assert check_package(WACZ, package, []) == []
+    assert check_package(WACZ, tampered, []) == [
+        "py-wacz validation failed: Validation failed, the passed WACZ is invalid"
+    ]
+    run = scrapy("pack", "-o", str(tmp_path / "x.wacz"), "-s", f"WACZ_BIN={tmp_path / 'nowhere'}", archive=archive)
+    assert run.returncode == 2 and "py-wacz is not installed at" in run.log and "run bin/setup" in run.log
 
 
 def test_scrapy_replaywebpage_serves_the_player_and_the_wacz_by_ranges(crawled, tmp_path):
