@@ -23,7 +23,7 @@ def run_pool(function: Callable, jobs: list, workers: int, label: str) -> list:
 
 
 def versions(
-    packages: Iterable[str] = ("trafilatura", "lxml", "extruct", "htmldate", "pycld2", "scrapy", "warcio", "isal"),
+    packages: Iterable[str] = ("trafilatura", "lxml", "jstyleson", "htmldate", "pycld2", "scrapy", "warcio", "isal"),
 ) -> str:
     found = []
     for package in packages:
