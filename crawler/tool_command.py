@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import gc
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
 
 if TYPE_CHECKING:
     from scrapy.crawler import CrawlerProcessBase
@@ -53,6 +55,14 @@ class ArchiveToolCommand(QuickExit, ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
     # Set by scrapy.cmdline before process_options() and run() are called.
     settings: Settings
+
+    def own_environment_command(self, setting: str, name: str, tool: str) -> Path:
+        """A tool's command in the environment of its own that bin/setup makes (pywb's, py-wacz's),
+        the folder named by ``setting``; a UsageError saying so if it is not installed there."""
+        command = (Path(self.settings.get(setting)) / name).resolve()
+        if not command.exists():
+            raise UsageError(f"{tool} is not installed at {command}: run bin/setup", print_help=False)
+        return command
 
 
 class ExtractionCommand(QuickExit, ScrapyCommand):

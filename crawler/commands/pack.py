@@ -8,8 +8,8 @@ digest. The package is checked before the command says it is done: py-wacz's own
 and every article capture of the packed WARCs in the page list. py-wacz runs as its ``wacz``
 command, from an environment of its own (``WACZ_BIN``, made by ``bin/setup``): it needs
 frictionless and pydantic, and itemadapter imports pydantic wherever it is installed, ~0.1 s of
-every scrapy command's start. Pages are sorted, so the same
-archive packs to the same page lists and index (py-wacz stamps the package's creation time).
+every scrapy command's start. Pages are sorted, so the same archive packs to the same page
+lists and index (py-wacz stamps the package's creation time).
 """
 
 from __future__ import annotations
@@ -89,14 +89,6 @@ def write_jsonl(path: Path, pages: list[dict[str, Any]], title: str) -> None:
             out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def wacz_command(settings) -> Path:
-    """py-wacz's ``wacz`` command (a UsageError if bin/setup has not installed it)."""
-    wacz = (Path(settings.get("WACZ_BIN")) / "wacz").resolve()
-    if not wacz.exists():
-        raise UsageError(f"py-wacz is not installed at {wacz}: run bin/setup", print_help=False)
-    return wacz
-
-
 def check_package(wacz: Path, path: Path, pages: list[dict[str, Any]]) -> list[str]:
     """What is wrong with a packed WACZ: py-wacz's validation (``wacz validate``: the required
     files, the data package's schema, paths, digests and signature), then every article listed."""
@@ -137,7 +129,7 @@ class Command(ArchiveToolCommand):
             raise UsageError(
                 f"no WARC directory for: {', '.join(missing) or 'any spider'} (under {root})", print_help=False
             )
-        wacz = wacz_command(self.settings)
+        wacz = self.own_environment_command("WACZ_BIN", "wacz", "py-wacz")
         warcs = [w for w in warc_files(paths) if not w.name.endswith(".open")]
         if self.settings.get("ARCHIVE_STORE"):  # files uploaded and removed here are fetched back
             from crawler.state.backend import StateUnavailable

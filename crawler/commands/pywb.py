@@ -81,9 +81,7 @@ class Command(ArchiveToolCommand):
         print(f"pywb: collection {collection} ({len(warcs)} WARC files indexed)", file=sys.stderr)
         if opts.index_only:
             return
-        wayback = (Path(self.settings.get("PYWB_BIN")) / "wayback").resolve()
-        if not wayback.exists():
-            raise UsageError(f"pywb is not installed at {wayback}: run bin/setup", print_help=False)
+        wayback = self.own_environment_command("PYWB_BIN", "wayback", "pywb")
         print(f"pywb: http://{opts.bind}:{opts.port}/{opts.collection}/<url>", file=sys.stderr)
         os.chdir(root)
         os.execv(str(wayback), [str(wayback), "-b", opts.bind, "-p", str(opts.port)])
